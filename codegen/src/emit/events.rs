@@ -1,0 +1,322 @@
+//! The version modules with their `Event` enums, and the API root with
+//! `latest` and `VersionedEvent`.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::EmittedFile;
+use super::types::{doc_attrs, ident};
+use crate::ir::{Spec, Version};
+use crate::names;
+
+/// `vYYYY_MM_DD.rs`: the version's types, re-exported from their revisions,
+/// and its `Event` enum.
+pub fn version_module(version: &Version, assigned: &BTreeMap<String, String>) -> EmittedFile {
+    let reexports = assigned.iter().map(|(rust_name, revision)| {
+        let module = ident(&names::module_name(rust_name));
+        let revision = ident(revision);
+        let name = ident(rust_name);
+        quote!(pub use super::types::#module::#revision::#name;)
+    });
+    let event_enum = event_enum(version);
+    let count = version.events.len();
+    EmittedFile {
+        path: format!("{}.rs", version.module()),
+        docs: vec![
+            format!("Gigs API version {}: {count} event types.", version.date),
+            String::new(),
+            "Parse a webhook body with [`Event::from_json`] and `match` on the [`Event`].".to_owned(),
+            "Types that did not change since an earlier version are that version's types, re-exported."
+                .to_owned(),
+        ],
+        tokens: quote! {
+            #![allow(deprecated)]
+            #(#reexports)*
+            #event_enum
+        },
+    }
+}
+
+fn event_enum(version: &Version) -> TokenStream {
+    let events = &version.events;
+    let variants = events.iter().map(|event| {
+        let name = ident(&event.rust_name);
+        let docs = doc_attrs(&[format!("`{}`: {}", event.event_type, event.description)]);
+        let deprecated = match &event.deprecated {
+            Some(note) => quote!(#[deprecated(note = #note)]),
+            None => TokenStream::new(),
+        };
+        quote!(#docs #deprecated #name(::std::boxed::Box<#name>),)
+    });
+    let types: Vec<&str> = events
+        .iter()
+        .map(|event| event.event_type.as_str())
+        .collect();
+    let parse_arms = events.iter().map(|event| {
+        let name = ident(&event.rust_name);
+        let event_type = &event.event_type;
+        quote! {
+            #event_type => Self::#name(::std::boxed::Box::new(
+                crate::__private::parse_event(body, #event_type)?,
+            )),
+        }
+    });
+    let type_arms = events.iter().map(|event| {
+        let name = ident(&event.rust_name);
+        quote!(Self::#name(_) => #name::TYPE,)
+    });
+    let id_arms = events.iter().map(|event| {
+        let name = ident(&event.rust_name);
+        quote!(Self::#name(event) => &event.id,)
+    });
+    let serialize_arms = events.iter().map(|event| {
+        let name = ident(&event.rust_name);
+        quote!(Self::#name(event) => ::serde::Serialize::serialize(event, serializer),)
+    });
+    let date = &version.date;
+    let enum_doc = doc_attrs(&[
+        format!("An event serialized in API version {date}."),
+        String::new(),
+        "Event types this version does not know are kept whole in [`Event::Unknown`], so a new event type never fails a parse."
+            .to_owned(),
+    ]);
+    quote! {
+        #enum_doc
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum Event {
+            #(#variants)*
+            /// An event type this version does not know, kept as received.
+            Unknown(::std::boxed::Box<crate::RawEvent>),
+        }
+
+        impl Event {
+            /// The event types this version knows, sorted.
+            pub const TYPES: &'static [&'static str] = &[#(#types),*];
+
+            /// Parses a webhook body, exactly as received.
+            ///
+            /// The envelope's `type` is read first; the body is then parsed once,
+            /// straight into the event's struct. An unknown `type` gives
+            /// [`Event::Unknown`]; a body that does not match its type's schema
+            /// gives an error naming the JSON path.
+            pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
+                Self::from_head(crate::__private::EventHead::parse(body)?, body)
+            }
+
+            pub(crate) fn from_head(
+                head: crate::__private::EventHead<'_>,
+                body: &[u8],
+            ) -> ::std::result::Result<Self, crate::Error> {
+                ::std::result::Result::Ok(match head.event_type() {
+                    #(#parse_arms)*
+                    _ => Self::Unknown(::std::boxed::Box::new(head.into_raw(body)?)),
+                })
+            }
+
+            /// The event's `type`, such as `com.gigs.plan.updated`.
+            pub fn event_type(&self) -> &str {
+                match self {
+                    #(#type_arms)*
+                    Self::Unknown(event) => event.event_type(),
+                }
+            }
+
+            /// The event's `id`, unique per event: the key to de-duplicate deliveries on.
+            pub fn id(&self) -> &str {
+                match self {
+                    #(#id_arms)*
+                    Self::Unknown(event) => event.id(),
+                }
+            }
+        }
+
+        impl crate::ParseEvent for Event {
+            fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
+                Self::from_json(body)
+            }
+        }
+
+        impl ::serde::Serialize for Event {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    Self::Unknown(event) => ::serde::Serialize::serialize(event, serializer),
+                }
+            }
+        }
+
+        /// Reads the event as JSON and dispatches on its `type` like
+        /// [`Event::from_json`]; works with serde_json deserializers.
+        impl<'de> ::serde::Deserialize<'de> for Event {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let json: ::std::boxed::Box<::serde_json::value::RawValue> =
+                    ::serde::Deserialize::deserialize(deserializer)?;
+                Self::from_json(json.get().as_bytes()).map_err(::serde::de::Error::custom)
+            }
+        }
+    }
+}
+
+/// `mod.rs`: the version modules behind their features, `latest`, and
+/// `VersionedEvent`.
+pub fn api_mod_file(spec: &Spec) -> EmittedFile {
+    let modules = spec.versions.iter().map(|version| {
+        let feature = version.feature();
+        let module = ident(&version.module());
+        let docs = doc_attrs(&[format!("Gigs API version {}.", version.date)]);
+        quote!(#[cfg(feature = #feature)] #docs pub mod #module;)
+    });
+    let latest = spec.versions.last().map(|version| {
+        let feature = version.feature();
+        let module = ident(&version.module());
+        let docs = doc_attrs(&[format!(
+            "The newest API version this crate knows, {}.",
+            version.date
+        )]);
+        quote!(#[cfg(feature = #feature)] #docs pub use #module as latest;)
+    });
+    let versioned = versioned_event(spec);
+    EmittedFile {
+        path: "mod.rs".to_owned(),
+        docs: vec!["The generated API: one module per Gigs API version.".to_owned()],
+        tokens: quote! {
+            mod types;
+            #(#modules)*
+            #latest
+            #versioned
+        },
+    }
+}
+
+fn versioned_event(spec: &Spec) -> TokenStream {
+    let versions = &spec.versions;
+    let variant = |version: &Version| ident(&format!("V{}", version.date.replace('-', "_")));
+    let variants = versions.iter().map(|version| {
+        let feature = version.feature();
+        let name = variant(version);
+        let module = ident(&version.module());
+        let docs = doc_attrs(&[format!("An event of API version {}.", version.date)]);
+        quote!(#[cfg(feature = #feature)] #docs #name(#module::Event),)
+    });
+    let parse_arms = versions.iter().map(|version| {
+        let feature = version.feature();
+        let name = variant(version);
+        let module = ident(&version.module());
+        let date = &version.date;
+        quote! {
+            #[cfg(feature = #feature)]
+            ::std::option::Option::Some(#date) => #module::Event::from_head(head, body).map(Self::#name),
+        }
+    });
+    let each = |method: TokenStream| {
+        let arms = versions.iter().map(move |version| {
+            let feature = version.feature();
+            let name = variant(version);
+            let method = method.clone();
+            quote!(#[cfg(feature = #feature)] Self::#name(event) => event.#method,)
+        });
+        quote!(#(#arms)*)
+    };
+    let type_arms = each(quote!(event_type()));
+    let id_arms = each(quote!(id()));
+    let serialize_arms = versions.iter().map(|version| {
+        let feature = version.feature();
+        let name = variant(version);
+        quote!(#[cfg(feature = #feature)] Self::#name(event) => ::serde::Serialize::serialize(event, serializer),)
+    });
+    let version_arms = versions.iter().map(|version| {
+        let feature = version.feature();
+        let name = variant(version);
+        let date = &version.date;
+        quote!(#[cfg(feature = #feature)] Self::#name(_) => ::std::option::Option::Some(#date),)
+    });
+    quote! {
+        /// An event parsed with the module of the API version named in its envelope.
+        ///
+        /// For receivers that get several versions at once, such as during an
+        /// upgrade. Versions whose feature is off, and versions this crate does
+        /// not know, are kept whole as [`VersionedEvent::Unsupported`]: never
+        /// an error for that reason alone.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum VersionedEvent {
+            #(#variants)*
+            /// An event of an API version this build does not parse.
+            Unsupported(::std::boxed::Box<crate::RawEvent>),
+        }
+
+        impl VersionedEvent {
+            /// Parses a webhook body with the module of the version its envelope names.
+            pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
+                let head = crate::__private::EventHead::parse(body)?;
+                match head.version() {
+                    #(#parse_arms)*
+                    _ => head
+                        .into_raw(body)
+                        .map(|event| Self::Unsupported(::std::boxed::Box::new(event))),
+                }
+            }
+
+            /// The API version of the event, as its envelope names it.
+            pub fn version(&self) -> ::std::option::Option<&str> {
+                match self {
+                    #(#version_arms)*
+                    Self::Unsupported(event) => event.version(),
+                }
+            }
+
+            /// The event's `type`.
+            pub fn event_type(&self) -> &str {
+                match self {
+                    #type_arms
+                    Self::Unsupported(event) => event.event_type(),
+                }
+            }
+
+            /// The event's `id`.
+            pub fn id(&self) -> &str {
+                match self {
+                    #id_arms
+                    Self::Unsupported(event) => event.id(),
+                }
+            }
+        }
+
+        impl crate::ParseEvent for VersionedEvent {
+            fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
+                Self::from_json(body)
+            }
+        }
+
+        impl ::serde::Serialize for VersionedEvent {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    Self::Unsupported(event) => ::serde::Serialize::serialize(event, serializer),
+                }
+            }
+        }
+
+        /// Reads the event as JSON and parses it like [`VersionedEvent::from_json`].
+        impl<'de> ::serde::Deserialize<'de> for VersionedEvent {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let json: ::std::boxed::Box<::serde_json::value::RawValue> =
+                    ::serde::Deserialize::deserialize(deserializer)?;
+                Self::from_json(json.get().as_bytes()).map_err(::serde::de::Error::custom)
+            }
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! Stage 3, emit: the resolved spec as Rust tokens, one token stream per
+//! generated file.
+//!
+//! Types are shared between versions: each type's definition is generated
+//! for every version, with the types it uses resolved to the revisions in
+//! force at that version, and identical definitions are kept once. A type
+//! therefore gets a new revision exactly when it, or something it contains,
+//! changed.
+
+mod events;
+mod types;
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{Field, FieldKind, Spec, TypeDef, TypeRef, Version, previous_data_type_name};
+use crate::names;
+use types::{StructDef, doc_attrs, ident};
+
+/// One generated file: its path under `generated/src/api/` and its tokens.
+#[derive(Debug)]
+pub struct EmittedFile {
+    pub path: String,
+    pub docs: Vec<String>,
+    pub tokens: TokenStream,
+}
+
+/// A revision of a type: its definition and the versions that use it.
+#[derive(Debug)]
+struct Revision {
+    /// The module of the version that introduced it, `v2024_08_29`.
+    module: String,
+    /// The definition, compared as text to find identical ones.
+    tokens: TokenStream,
+    key: String,
+    /// The features of the versions using it.
+    features: Vec<String>,
+}
+
+/// Every revision of every type, by Rust type name.
+#[derive(Debug, Default)]
+struct Revisions {
+    by_type: BTreeMap<String, Vec<Revision>>,
+}
+
+impl Revisions {
+    /// Records `tokens` as the definition of `rust_name` in `version`;
+    /// returns the module of the revision used.
+    fn record(&mut self, rust_name: &str, tokens: TokenStream, version: &Version) -> String {
+        let key = tokens.to_string();
+        let revisions = self.by_type.entry(rust_name.to_owned()).or_default();
+        if let Some(existing) = revisions.iter_mut().find(|revision| revision.key == key) {
+            existing.features.push(version.feature());
+            return existing.module.clone();
+        }
+        revisions.push(Revision {
+            module: version.module(),
+            tokens,
+            key,
+            features: vec![version.feature()],
+        });
+        version.module()
+    }
+}
+
+/// `#[cfg(feature = "…")]` enabling an item for any of `features`.
+fn cfg_any(features: &[String]) -> TokenStream {
+    match features {
+        [single] => quote!(#[cfg(feature = #single)]),
+        several => quote!(#[cfg(any(#(feature = #several),*))]),
+    }
+}
+
+/// The generated API.
+#[derive(Debug)]
+pub struct Emitted {
+    pub files: Vec<EmittedFile>,
+    /// Distinct type definitions, after sharing between versions.
+    pub type_revisions: usize,
+}
+
+/// Every file of the generated API.
+pub fn emit(spec: &Spec) -> Emitted {
+    let mut revisions = Revisions::default();
+    let mut files = Vec::new();
+    for version in &spec.versions {
+        let assigned = emit_version_types(version, &mut revisions);
+        files.push(events::version_module(version, &assigned));
+    }
+    for (rust_name, type_revisions) in &revisions.by_type {
+        files.push(type_file(rust_name, type_revisions));
+    }
+    let type_modules: Vec<String> = revisions
+        .by_type
+        .keys()
+        .map(|name| names::module_name(name))
+        .collect();
+    files.push(types_mod_file(&type_modules));
+    files.push(events::api_mod_file(spec));
+    let type_revisions = revisions.by_type.values().map(Vec::len).sum();
+    Emitted {
+        files,
+        type_revisions,
+    }
+}
+
+/// A type to define in a version, with the types it uses.
+struct Definition {
+    rust_name: String,
+    tokens: TokenStream,
+    uses: Vec<String>,
+}
+
+/// Records the revision of every type of `version`; returns type → revision module.
+fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<String, String> {
+    let definitions = definitions(version);
+    let mut assigned: BTreeMap<String, String> = BTreeMap::new();
+    let mut pending: Vec<&Definition> = definitions.iter().collect();
+    // Dependencies first, so a definition's tokens can name their revisions.
+    // The resolver rejected cycles, so every round places at least one type;
+    // should it not, the rest is placed anyway rather than looping forever.
+    while !pending.is_empty() {
+        let (ready, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|definition| {
+            definition
+                .uses
+                .iter()
+                .all(|used| assigned.contains_key(used) || *used == definition.rust_name)
+        });
+        let progress = !ready.is_empty();
+        let batch = if progress { ready } else { waiting.clone() };
+        for definition in batch {
+            let body = &definition.tokens;
+            let uses = definition
+                .uses
+                .iter()
+                .filter(|used| **used != definition.rust_name)
+                .map(|used| {
+                    let module = ident(&names::module_name(used));
+                    let revision = ident(assigned.get(used).map_or("", String::as_str));
+                    let name = ident(used);
+                    quote!(use crate::api::types::#module::#revision::#name;)
+                });
+            let tokens = quote!(#(#uses)* #body);
+            let module = revisions.record(&definition.rust_name, tokens, version);
+            assigned.insert(definition.rust_name.clone(), module);
+        }
+        pending = if progress { waiting } else { Vec::new() };
+    }
+    assigned
+}
+
+/// The named types a field uses.
+fn uses_of(fields: &[Field]) -> Vec<String> {
+    fn collect(type_ref: &TypeRef, into: &mut Vec<String>) {
+        match type_ref {
+            TypeRef::Named(name) => into.push(name.clone()),
+            TypeRef::List(item) => collect(item, into),
+            _ => {}
+        }
+    }
+    let mut uses = Vec::new();
+    for field in fields {
+        if let FieldKind::Value(type_ref) = &field.kind {
+            collect(type_ref, &mut uses);
+        }
+    }
+    uses.sort();
+    uses.dedup();
+    uses
+}
+
+/// Every type `version` defines: objects, enums, partial types and events.
+fn definitions(version: &Version) -> Vec<Definition> {
+    let mut definitions = Vec::new();
+    for definition in version.types.values() {
+        match definition {
+            TypeDef::Object(object) => {
+                definitions.push(Definition {
+                    rust_name: object.rust_name.clone(),
+                    uses: uses_of(&object.fields),
+                    tokens: types::struct_tokens(&StructDef {
+                        rust_name: &object.rust_name,
+                        docs: vec![object.description.clone()],
+                        deprecated: None,
+                        fields: object.fields.clone(),
+                        inherent: TokenStream::new(),
+                    }),
+                });
+            }
+            TypeDef::Enum(enum_def) => definitions.push(Definition {
+                rust_name: enum_def.rust_name.clone(),
+                uses: Vec::new(),
+                tokens: types::enum_tokens(enum_def),
+            }),
+        }
+    }
+    let mut partials_done = Vec::new();
+    for event in &version.events {
+        let Some(object) = version.object(&event.data) else {
+            continue;
+        };
+        if event.previous_data && !partials_done.contains(&event.data) {
+            partials_done.push(event.data.clone());
+            let partial_name = previous_data_type_name(&object.rust_name);
+            let fields: Vec<Field> = object
+                .fields
+                .iter()
+                .filter(|field| matches!(field.kind, FieldKind::Value(_)))
+                .cloned()
+                .map(|field| Field {
+                    required: false,
+                    ..field
+                })
+                .collect();
+            let docs = vec![
+                format!(
+                    "The values that fields of a [`{}`] had before an update: only the fields that changed are present.",
+                    object.rust_name
+                ),
+                String::new(),
+                "A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change."
+                    .to_owned(),
+            ];
+            definitions.push(Definition {
+                uses: uses_of(&fields),
+                tokens: types::struct_tokens(&StructDef {
+                    rust_name: &partial_name,
+                    docs,
+                    deprecated: None,
+                    fields,
+                    inherent: TokenStream::new(),
+                }),
+                rust_name: partial_name,
+            });
+        }
+        let fields = event_fields(version, event);
+        let event_type = &event.event_type;
+        let mut docs = vec![format!("`{}`: {}", event.event_type, event.description)];
+        if let Some(example) = &event.example {
+            docs.push(String::new());
+            docs.push("# Example".to_owned());
+            docs.push(String::new());
+            docs.push("```json".to_owned());
+            docs.push(example.json.trim_end().to_owned());
+            docs.push("```".to_owned());
+        }
+        definitions.push(Definition {
+            rust_name: event.rust_name.clone(),
+            uses: uses_of(&fields),
+            tokens: types::struct_tokens(&StructDef {
+                rust_name: &event.rust_name,
+                docs,
+                deprecated: event.deprecated.as_deref(),
+                fields,
+                inherent: quote! {
+                    /// The event's `type`.
+                    pub const TYPE: &'static str = #event_type;
+                },
+            }),
+        });
+    }
+    definitions
+}
+
+/// The envelope's fields with the placeholders filled in for `event`.
+fn event_fields(version: &Version, event: &crate::ir::EventDef) -> Vec<Field> {
+    version
+        .envelope
+        .iter()
+        .filter_map(|field| {
+            let kind = match &field.kind {
+                FieldKind::EventType => FieldKind::Const(event.event_type.clone()),
+                FieldKind::Data => FieldKind::Value(TypeRef::Named(event.data.clone())),
+                FieldKind::PreviousData => FieldKind::Value(TypeRef::Named(
+                    event.previous_data_type()?,
+                )),
+                other => other.clone(),
+            };
+            Some(Field {
+                kind,
+                ..field.clone()
+            })
+        })
+        .collect()
+}
+
+/// `types/<type>.rs`: every revision of one type, each behind the features
+/// of the versions using it.
+fn type_file(rust_name: &str, revisions: &[Revision]) -> EmittedFile {
+    let modules = revisions.iter().map(|revision| {
+        let cfg = cfg_any(&revision.features);
+        let module = ident(&revision.module);
+        let tokens = &revision.tokens;
+        let doc = format!(
+            "`{rust_name}` as defined in API version {}.",
+            revision.module.trim_start_matches('v').replace('_', "-")
+        );
+        let docs = doc_attrs(&[doc]);
+        quote! {
+            #cfg
+            #docs
+            pub mod #module {
+                #tokens
+            }
+        }
+    });
+    EmittedFile {
+        path: format!("types/{}.rs", names::module_name(rust_name)),
+        docs: vec![format!(
+            "Every revision of `{rust_name}`, one module per API version that changed it."
+        )],
+        tokens: quote!(#(#modules)*),
+    }
+}
+
+fn types_mod_file(modules: &[String]) -> EmittedFile {
+    let modules = modules.iter().map(|module| {
+        let module = ident(module);
+        quote!(pub mod #module;)
+    });
+    EmittedFile {
+        path: "types/mod.rs".to_owned(),
+        docs: vec![
+            "The definitions behind the version modules; each type once per distinct definition."
+                .to_owned(),
+        ],
+        tokens: quote! {
+            // Deprecated fields and events are still defined, parsed and
+            // serialized; only their users should be warned.
+            #![allow(deprecated)]
+            #(#modules)*
+        },
+    }
+}

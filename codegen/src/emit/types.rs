@@ -1,0 +1,339 @@
+//! Tokens for one type definition: a struct with its `Serialize` impl, or an
+//! open enum with its conversions.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{EnumDef, Field, FieldKind, TypeRef};
+
+/// A struct to generate: an object, an event, or a partial type of previous values.
+#[derive(Debug)]
+pub struct StructDef<'a> {
+    pub rust_name: &'a str,
+    pub docs: Vec<String>,
+    pub deprecated: Option<&'a str>,
+    /// Fields whose kind is `Const` or `Value` only.
+    pub fields: Vec<Field>,
+    /// Extra items for the `impl` block, such as `const TYPE`.
+    pub inherent: TokenStream,
+}
+
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// `#[doc = "..."]` attributes, one per line, as `///` comments render.
+pub fn doc_attrs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().flat_map(|paragraph| {
+        if paragraph.is_empty() {
+            vec![String::new()]
+        } else {
+            paragraph.lines().map(str::to_owned).collect()
+        }
+    });
+    let attrs = lines.map(|line| {
+        let line = if line.is_empty() { line } else { format!(" {line}") };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#attrs)*)
+}
+
+fn deprecated_attr(note: Option<&str>) -> TokenStream {
+    match note {
+        Some(note) if !note.is_empty() => quote!(#[deprecated(note = #note)]),
+        Some(_) => quote!(#[deprecated]),
+        None => TokenStream::new(),
+    }
+}
+
+/// The Rust type of a value.
+pub fn value_type(type_ref: &TypeRef) -> TokenStream {
+    match type_ref {
+        TypeRef::String => quote!(::std::string::String),
+        TypeRef::Integer => quote!(i64),
+        TypeRef::Boolean => quote!(bool),
+        TypeRef::Timestamp => quote!(::jiff::Timestamp),
+        TypeRef::Date => quote!(::jiff::civil::Date),
+        TypeRef::Map => quote!(
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>
+        ),
+        TypeRef::List(item) => {
+            let item = value_type(item);
+            quote!(::std::vec::Vec<#item>)
+        }
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+    }
+}
+
+/// How a field is represented, from its required and nullable flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    /// Always there, never null: `T`.
+    Always,
+    /// Always there, may be null: `Option<T>`, serialized as `null`.
+    Nullable,
+    /// May be absent, never null: `Option<T>`, omitted when `None`.
+    Optional,
+    /// May be absent or null: `Option<Option<T>>`.
+    OptionalNullable,
+}
+
+fn presence(field: &Field) -> Presence {
+    match (field.required, field.nullable) {
+        (true, false) => Presence::Always,
+        (true, true) => Presence::Nullable,
+        (false, false) => Presence::Optional,
+        (false, true) => Presence::OptionalNullable,
+    }
+}
+
+/// The docs of a field: its description, then what the flags mean for users.
+fn field_docs(field: &Field) -> Vec<String> {
+    let mut docs = vec![field.description.clone()];
+    if field.preview {
+        docs.push(String::new());
+        docs.push(
+            "**Preview**: this field is a preview feature of the Gigs API and may change at any time."
+                .to_owned(),
+        );
+    }
+    if let Some(example) = &field.example {
+        docs.push(String::new());
+        docs.push(format!("Example: `{example}`"));
+    }
+    match presence(field) {
+        Presence::Always | Presence::Nullable => {}
+        Presence::Optional => {
+            docs.push(String::new());
+            docs.push("`None` when the field is absent.".to_owned());
+        }
+        Presence::OptionalNullable => {
+            docs.push(String::new());
+            docs.push(
+                "`None` when the field is absent, `Some(None)` when it is `null`.".to_owned(),
+            );
+        }
+    }
+    docs
+}
+
+pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
+    let name = ident(def.rust_name);
+    let docs = doc_attrs(&def.docs);
+    let deprecated = deprecated_attr(def.deprecated);
+    let stored: Vec<&Field> = def
+        .fields
+        .iter()
+        .filter(|field| matches!(field.kind, FieldKind::Value(_)))
+        .collect();
+    let field_defs = stored.iter().map(|field| {
+        let FieldKind::Value(type_ref) = &field.kind else {
+            return TokenStream::new();
+        };
+        let field_name = ident(&field.rust_name);
+        let docs = doc_attrs(&field_docs(field));
+        let deprecated = deprecated_attr(field.deprecated.as_deref());
+        let wire = &field.wire_name;
+        let rename = (field.wire_name != field.rust_name).then(|| quote!(#[serde(rename = #wire)]));
+        let value = value_type(type_ref);
+        let (serde_attr, rust_type) = match presence(field) {
+            Presence::Always => (TokenStream::new(), value),
+            Presence::Nullable => (TokenStream::new(), quote!(::std::option::Option<#value>)),
+            Presence::Optional => (
+                quote!(#[serde(default)]),
+                quote!(::std::option::Option<#value>),
+            ),
+            Presence::OptionalNullable => (
+                quote!(#[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]),
+                quote!(::std::option::Option<::std::option::Option<#value>>),
+            ),
+        };
+        quote! {
+            #docs
+            #deprecated
+            #rename
+            #serde_attr
+            pub #field_name: #rust_type,
+        }
+    });
+    let serialize = serialize_impl(def, &name);
+    let inherent = if def.inherent.is_empty() {
+        TokenStream::new()
+    } else {
+        let body = &def.inherent;
+        quote!(impl #name { #body })
+    };
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+        pub struct #name {
+            #(#field_defs)*
+        }
+
+        #inherent
+
+        #serialize
+    }
+}
+
+/// `Serialize` by hand, because constant fields (`"object": "plan"`) are
+/// written on the wire but not stored, and absent fields must stay absent.
+fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
+    let wire_name = def.rust_name;
+    let always_written = def
+        .fields
+        .iter()
+        .filter(|field| {
+            matches!(field.kind, FieldKind::Const(_))
+                || matches!(presence(field), Presence::Always | Presence::Nullable)
+        })
+        .count();
+    let sometimes_written: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .filter(|field| {
+            matches!(field.kind, FieldKind::Value(_))
+                && matches!(
+                    presence(field),
+                    Presence::Optional | Presence::OptionalNullable
+                )
+        })
+        .map(|field| {
+            let field_name = ident(&field.rust_name);
+            quote!(usize::from(self.#field_name.is_some()))
+        })
+        .collect();
+    let always_written = proc_macro2::Literal::usize_unsuffixed(always_written);
+    let len = if sometimes_written.is_empty() {
+        quote!(#always_written)
+    } else {
+        quote!(#always_written #(+ #sometimes_written)*)
+    };
+    let writes = def.fields.iter().map(|field| {
+        let wire = &field.wire_name;
+        match &field.kind {
+            FieldKind::Const(value) => quote!(state.serialize_field(#wire, #value)?;),
+            _ => {
+                let field_name = ident(&field.rust_name);
+                match presence(field) {
+                    Presence::Always | Presence::Nullable => {
+                        quote!(state.serialize_field(#wire, &self.#field_name)?;)
+                    }
+                    Presence::Optional | Presence::OptionalNullable => quote! {
+                        match &self.#field_name {
+                            ::std::option::Option::Some(value) => state.serialize_field(#wire, value)?,
+                            ::std::option::Option::None => state.skip_field(#wire)?,
+                        }
+                    },
+                }
+            }
+        }
+    });
+    let allow_deprecated = def
+        .fields
+        .iter()
+        .any(|field| field.deprecated.is_some())
+        .then(|| quote!(#[allow(deprecated)]));
+    quote! {
+        #allow_deprecated
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeStruct as _;
+                let mut state = serializer.serialize_struct(#wire_name, #len)?;
+                #(#writes)*
+                state.end()
+            }
+        }
+    }
+}
+
+/// An open enum: the listed values, plus `Unrecognized` for any other.
+pub fn enum_tokens(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.rust_name);
+    let mut doc_lines = vec![def.description.clone()];
+    doc_lines.push(String::new());
+    doc_lines.push(
+        "Open: a value this crate does not list is kept as `Unrecognized` and serialized back unchanged."
+            .to_owned(),
+    );
+    let docs = doc_attrs(&doc_lines);
+    let variants = def.values.iter().map(|value| {
+        let variant = ident(&value.rust_name);
+        let wire = &value.wire;
+        let doc = match &value.description {
+            Some(description) => format!("`{wire}`: {description}"),
+            None => format!("`{wire}`"),
+        };
+        let docs = doc_attrs(&[doc]);
+        quote!(#docs #variant,)
+    });
+    let to_str = def.values.iter().map(|value| {
+        let variant = ident(&value.rust_name);
+        let wire = &value.wire;
+        quote!(Self::#variant => #wire,)
+    });
+    let from_str = def.values.iter().map(|value| {
+        let variant = ident(&value.rust_name);
+        let wire = &value.wire;
+        quote!(#wire => Self::#variant,)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value the spec does not list, kept as received.
+            Unrecognized(::std::string::String),
+        }
+
+        impl #name {
+            /// The value as it appears in JSON.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unrecognized(value) => value,
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unrecognized(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                crate::__private::deserialize_open_enum(deserializer)
+            }
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! Stage 1, load: reads the spec directory into the typed file models of
+//! [`crate::spec`], keeping every file's text for diagnostics.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Sources, Span, display_path};
+use crate::spec::{EnumFile, EventFile, ObjectFile, RemovedFile, VersionsFile};
+
+/// The largest spec file we read. Real ones are a few KiB; anything near this
+/// is a mistake, and refusing it early bounds time and memory.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A file's parsed content, with its path relative to the spec directory and
+/// the definition name it gives (the file name without `.yaml`).
+#[derive(Debug)]
+pub struct Loaded<T> {
+    pub path: PathBuf,
+    pub name: String,
+    pub content: T,
+}
+
+/// The files of one version's directory.
+#[derive(Debug, Default)]
+pub struct VersionFiles {
+    pub envelope: Option<Loaded<ObjectFile>>,
+    pub objects: Vec<Loaded<ObjectFile>>,
+    pub enums: Vec<Loaded<EnumFile>>,
+    pub events: Vec<Loaded<EventFile>>,
+    pub removed: Option<Loaded<RemovedFile>>,
+}
+
+/// The whole spec as read from disk.
+#[derive(Debug)]
+pub struct LoadedSpec {
+    pub versions: Loaded<VersionsFile>,
+    /// One entry per version in `versions.yaml` whose directory could be read,
+    /// in that order.
+    pub version_files: Vec<(String, VersionFiles)>,
+}
+
+/// Reads every file of the spec in `spec_dir`.
+///
+/// Problems are collected into `diagnostics`; `None` means a file every later
+/// step depends on (`versions.yaml`) could not be read.
+pub fn load(
+    spec_dir: &Path,
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+) -> Option<LoadedSpec> {
+    let mut reader = Reader {
+        spec_dir,
+        sources,
+        diagnostics,
+    };
+    let versions = reader.parse::<VersionsFile>(Path::new("versions.yaml"))?;
+    let listed: Vec<String> = versions
+        .content
+        .versions
+        .iter()
+        .map(|version| version.value.clone())
+        .collect();
+    reader.check_no_stray_directories(&listed);
+    let version_files = listed
+        .iter()
+        .filter_map(|version| {
+            let files = reader.version_files(version, &versions)?;
+            Some((version.clone(), files))
+        })
+        .collect();
+    Some(LoadedSpec {
+        versions,
+        version_files,
+    })
+}
+
+struct Reader<'a> {
+    spec_dir: &'a Path,
+    sources: &'a mut Sources,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl Reader<'_> {
+    fn version_files(
+        &mut self,
+        version: &str,
+        versions: &Loaded<VersionsFile>,
+    ) -> Option<VersionFiles> {
+        let dir = Path::new(version);
+        if !self.spec_dir.join(dir).is_dir() {
+            let line = versions
+                .content
+                .versions
+                .iter()
+                .find(|listed| listed.value == version)
+                .map_or(0, |listed| listed.referenced.line() as usize);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Span::at(&versions.path, line, 5),
+                    format!("version {version} has no directory `spec/{version}/`"),
+                )
+                .hint(format!(
+                    "create `spec/{version}/` (an empty version needs only a `.keep` file), \
+                     or run `cargo xtask new-version {version}`"
+                )),
+            );
+            return None;
+        }
+        let mut files = VersionFiles::default();
+        for entry in self.list(dir) {
+            let Some(file_name) = entry.file_name().and_then(|name| name.to_str()) else {
+                continue;
+            };
+            match file_name {
+                ".keep" => {}
+                "envelope.yaml" => files.envelope = self.parse(&entry),
+                "removed.yaml" => files.removed = self.parse(&entry),
+                "objects" => files.objects = self.parse_all(&entry),
+                "enums" => files.enums = self.parse_all(&entry),
+                "events" => files.events = self.parse_all(&entry),
+                _ => self.diagnostics.push(
+                    Diagnostic::new(
+                        Span::file(&entry),
+                        format!("unexpected `{file_name}` in a version directory"),
+                    )
+                    .hint(
+                        "a version directory holds `envelope.yaml`, `removed.yaml`, \
+                         `objects/`, `enums/` and `events/` only",
+                    ),
+                ),
+            }
+        }
+        Some(files)
+    }
+
+    /// Every directory under the spec must be a listed version.
+    fn check_no_stray_directories(&mut self, listed: &[String]) {
+        for entry in self.list(Path::new("")) {
+            let is_dir = self.spec_dir.join(&entry).is_dir();
+            let name = display_path(&entry);
+            if is_dir && !listed.contains(&name) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Span::file(&entry),
+                        format!("directory `{name}` is not a version listed in versions.yaml"),
+                    )
+                    .hint(format!(
+                        "add `{name}` to versions.yaml in date order, or remove the directory"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// Parses every `.yaml` file of a kind directory, such as `objects/`.
+    fn parse_all<T: DeserializeOwned>(&mut self, dir: &Path) -> Vec<Loaded<T>> {
+        let mut parsed = Vec::new();
+        for entry in self.list(dir) {
+            let is_yaml = entry.extension().is_some_and(|ext| ext == "yaml");
+            if !is_yaml || self.spec_dir.join(&entry).is_dir() {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Span::file(&entry),
+                        "unexpected entry: definitions are `.yaml` files",
+                    )
+                    .hint("rename it to end in `.yaml`, or move it out of the spec"),
+                );
+                continue;
+            }
+            parsed.extend(self.parse(&entry));
+        }
+        parsed
+    }
+
+    /// The entries of a directory under the spec, sorted so that output never
+    /// depends on the file system's order.
+    fn list(&mut self, dir: &Path) -> Vec<PathBuf> {
+        let entries = match fs::read_dir(self.spec_dir.join(dir)) {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.diagnostics.push(Diagnostic::new(
+                    Span::file(dir),
+                    format!("cannot read the directory: {error}"),
+                ));
+                return Vec::new();
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| dir.join(entry.file_name()))
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// Reads and parses one file; `None` after recording why it could not be.
+    fn parse<T: DeserializeOwned>(&mut self, path: &Path) -> Option<Loaded<T>> {
+        let text = self.read(path)?;
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_suffix(".yaml"))
+            .unwrap_or_default()
+            .to_owned();
+        if text.lines().all(|line| {
+            let line = line.trim();
+            line.is_empty() || line.starts_with('#') || line == "---"
+        }) {
+            self.diagnostics.push(
+                Diagnostic::new(Span::file(path), "the file is empty")
+                    .hint("write the definition, or delete the file"),
+            );
+            return None;
+        }
+        match serde_saphyr::from_str_with_options::<T>(&text, yaml_options()) {
+            Ok(content) => Some(Loaded {
+                path: path.to_path_buf(),
+                name,
+                content,
+            }),
+            Err(error) => {
+                self.diagnostics.push(yaml_diagnostic(path, &error));
+                None
+            }
+        }
+    }
+
+    /// Reads a file as UTF-8 text within the size limit.
+    fn read(&mut self, path: &Path) -> Option<String> {
+        let full_path = self.spec_dir.join(path);
+        let fail = |message: String| Diagnostic::new(Span::file(path), message);
+        match fs::metadata(&full_path) {
+            Ok(metadata) if metadata.len() > MAX_FILE_BYTES => {
+                self.diagnostics.push(
+                    fail(format!(
+                        "the file is {} bytes, more than the {MAX_FILE_BYTES} bytes a spec file may have",
+                        metadata.len()
+                    ))
+                    .hint("a spec file describes one definition; split it or remove what does not belong"),
+                );
+                return None;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                self.diagnostics
+                    .push(fail(format!("cannot read the file: {error}")));
+                return None;
+            }
+        }
+        let bytes = match fs::read(&full_path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.diagnostics
+                    .push(fail(format!("cannot read the file: {error}")));
+                return None;
+            }
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                self.sources.add(path, &text);
+                Some(text)
+            }
+            Err(error) => {
+                let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
+                let column = valid.iter().rev().take_while(|&&byte| byte != b'\n').count() + 1;
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Span::at(path, line, column),
+                        "the file is not valid UTF-8",
+                    )
+                    .hint("save the file as UTF-8"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Parser limits: generous for real spec files, tight enough that an alias
+/// bomb or a runaway file fails fast with bounded memory.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_events: 200_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+        },
+    }
+}
+
+/// A YAML or shape error from serde-saphyr as one of our diagnostics.
+fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
+    let (line, column) = error
+        .location()
+        .map_or((0, 0), |location| (location.line() as usize, location.column() as usize));
+    let message = yaml_message(&error.without_snippet().to_string());
+    let hint = yaml_hint(&message);
+    let diagnostic = Diagnostic::new(Span::at(path, line, column), message);
+    match hint {
+        Some(hint) => diagnostic.hint(hint),
+        None => diagnostic,
+    }
+}
+
+/// serde-saphyr's message without the position it repeats
+/// (`line 5 column 3: …` or `… at line 5, column 3`).
+fn yaml_message(rendered: &str) -> String {
+    let first_line = rendered.lines().next().unwrap_or_default();
+    let without_prefix = match first_line.strip_prefix("line ") {
+        Some(rest) => rest.split_once(": ").map_or(first_line, |(_, message)| message),
+        None => first_line,
+    };
+    let without_suffix = match without_prefix.rfind(" at line ") {
+        Some(cut) => &without_prefix[..cut],
+        None => without_prefix,
+    };
+    // The YAML library's advice on duplicate keys is for programs using it,
+    // not for people editing the spec.
+    match without_suffix.find(", set DuplicateKeyPolicy") {
+        Some(cut) => without_suffix[..cut].to_owned(),
+        None => without_suffix.to_owned(),
+    }
+}
+
+/// A fix hint for the YAML errors people actually make.
+fn yaml_hint(message: &str) -> Option<String> {
+    if message.starts_with("unknown field") {
+        Some("check the spelling; spec/README.md lists every key".to_owned())
+    } else if message.starts_with("duplicate mapping key") {
+        Some("each key may appear once; merge or rename the entries".to_owned())
+    } else if message.starts_with("missing field") {
+        Some("add the key; spec/README.md says what it holds".to_owned())
+    } else if message.contains("budget") || message.contains("limit") {
+        Some("spec files must stay small; avoid deeply nested aliases".to_owned())
+    } else {
+        None
+    }
+}

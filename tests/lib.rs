@@ -1,0 +1,2 @@
+//! Integration tests of gigs-events and its generator live beside this file;
+//! this library is empty.

@@ -1,0 +1,3 @@
+//! The library side of `cargo xtask`, shared with the drift test.
+
+pub mod sync;
