@@ -1,2 +1,80 @@
-//! Integration tests of gigs-events and its generator live beside this file;
-//! this library is empty.
+//! Shared helpers of the integration tests, which live beside this file.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A seed payload, exactly as Gigs documents it.
+pub fn seed(name: &str) -> Vec<u8> {
+    let path = root().join("tests/fixtures/seeds").join(name);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+}
+
+/// The names of every seed payload.
+pub const SEEDS: [&str; 4] = [
+    "addon.updated.json",
+    "eSimProfile.updated.json",
+    "plan.updated.json",
+    "subscriptionChange.deleted.json",
+];
+
+/// `value` with every RFC 3339 timestamp written the way jiff writes it, so
+/// that `2024-01-01T00:00:00.0Z` and `2024-01-01T00:00:00Z` compare equal:
+/// serializing may change a timestamp's format, never its instant.
+pub fn normalize_timestamps(value: Value) -> Value {
+    match value {
+        Value::String(text) => match text.parse::<jiff::Timestamp>() {
+            Ok(timestamp) if text.contains('T') => Value::String(timestamp.to_string()),
+            _ => Value::String(text),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize_timestamps).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, normalize_timestamps(value)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Parses `bytes` as JSON, for comparisons.
+pub fn json(bytes: &[u8]) -> Value {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(error) => panic!("not JSON: {error}"),
+    }
+}
+
+/// Asserts that `serialized` is `original` up to timestamp formatting.
+pub fn assert_same_json(original: &[u8], serialized: &[u8], context: &str) {
+    let original = normalize_timestamps(json(original));
+    let serialized = normalize_timestamps(json(serialized));
+    assert_eq!(serialized, original, "{context}: serializing changed the JSON");
+}
+
+/// Every event example of the spec, for every version that has the event:
+/// (version, event type, payload with `version` set to that version).
+pub fn spec_examples() -> Vec<(String, String, Vec<u8>)> {
+    let spec = match gigs_codegen::load_and_resolve(&root().join("spec")) {
+        Ok(spec) => spec,
+        Err(diagnostics) => panic!("the spec has errors:\n{diagnostics}"),
+    };
+    let mut examples = Vec::new();
+    for version in &spec.versions {
+        for event in &version.events {
+            let Some(example) = &event.example else {
+                panic!("{} has no example", event.event_type);
+            };
+            let mut payload = json(example.json.as_bytes());
+            payload["version"] = Value::String(version.date.clone());
+            let bytes = serde_json::to_vec(&payload).unwrap_or_default();
+            examples.push((version.date.clone(), event.event_type.clone(), bytes));
+        }
+    }
+    examples
+}

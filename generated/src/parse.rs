@@ -30,6 +30,11 @@ pub struct EventHead<'a> {
 impl<'a> EventHead<'a> {
     /// Reads the envelope's `type`, `id` and `version` from `body`.
     pub fn parse(body: &'a [u8]) -> Result<Self, Error> {
+        // serde's derived structs also accept arrays, which no envelope is.
+        let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(not_an_object(body));
+        }
         serde_json::from_slice(body).map_err(|error| envelope_error(body, error))
     }
 
@@ -75,6 +80,28 @@ pub fn parse_event<T: DeserializeOwned>(body: &[u8], event_type: &str) -> Result
     match serde_json::from_slice(body) {
         Ok(event) => Ok(event),
         Err(error) => Err(locate::<T>(body, error, Some(event_type))),
+    }
+}
+
+/// The error for a body that does not start like a JSON object: a syntax
+/// error if it is not JSON at all, else a description of what it is.
+fn not_an_object(body: &[u8]) -> Error {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Err(error) => locate::<serde::de::IgnoredAny>(body, error, None),
+        Ok(value) => {
+            let found = match value {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::Object(_) => "an object",
+            };
+            Error::Envelope {
+                path: String::new(),
+                message: format!("expected a Gigs event envelope (a JSON object), found {found}"),
+            }
+        }
     }
 }
 
