@@ -54,7 +54,10 @@ pub fn json(bytes: &[u8]) -> Value {
 pub fn assert_same_json(original: &[u8], serialized: &[u8], context: &str) {
     let original = normalize_timestamps(json(original));
     let serialized = normalize_timestamps(json(serialized));
-    assert_eq!(serialized, original, "{context}: serializing changed the JSON");
+    assert_eq!(
+        serialized, original,
+        "{context}: serializing changed the JSON"
+    );
 }
 
 /// Every event example of the spec, for every version that has the event:

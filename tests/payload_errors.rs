@@ -19,7 +19,9 @@ fn parse_error(body: &[u8]) -> Error {
 
 #[test]
 fn a_wrong_type_names_the_json_path_and_the_event_type() {
-    let error = parse_error(&mutated(|plan| plan["data"]["price"]["amount"] = json!("999")));
+    let error = parse_error(&mutated(|plan| {
+        plan["data"]["price"]["amount"] = json!("999")
+    }));
     assert_eq!(
         error,
         Error::Data {
@@ -43,7 +45,10 @@ fn a_missing_required_field_names_the_object_it_is_missing_from() {
     }));
     assert_eq!(error.path(), Some("data"));
     assert_eq!(error.event_type(), Some("com.gigs.plan.updated"));
-    assert!(error.to_string().contains("missing field `name`"), "{error}");
+    assert!(
+        error.to_string().contains("missing field `name`"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -64,12 +69,20 @@ fn an_invalid_timestamp_in_the_envelope_is_an_envelope_error() {
 #[test]
 fn malformed_json_gives_line_and_column() {
     let error = parse_error(b"{\n  \"object\": \"event\",\n  \"id\": evt_1\n}");
-    let Error::Syntax { line, column, message } = &error else {
+    let Error::Syntax {
+        line,
+        column,
+        message,
+    } = &error
+    else {
         panic!("expected a syntax error, got {error:?}");
     };
     assert_eq!((*line, *column), (3, 9));
     assert_eq!(message, "expected value");
-    assert_eq!(error.to_string(), "malformed JSON at line 3, column 9: expected value");
+    assert_eq!(
+        error.to_string(),
+        "malformed JSON at line 3, column 9: expected value"
+    );
 }
 
 #[test]
@@ -81,7 +94,12 @@ fn a_truncated_body_is_a_syntax_error() {
 
 #[test]
 fn a_body_that_is_not_an_object_is_not_an_event() {
-    for body in [&b"[1, 2, 3]"[..], b"\"com.gigs.plan.updated\"", b"42", b"null"] {
+    for body in [
+        &b"[1, 2, 3]"[..],
+        b"\"com.gigs.plan.updated\"",
+        b"42",
+        b"null",
+    ] {
         let error = parse_error(body);
         let Error::Envelope { path, message } = &error else {
             panic!("expected an envelope error, got {error:?}");
@@ -112,7 +130,10 @@ fn an_envelope_without_type_or_id_is_not_an_event() {
 #[test]
 fn a_non_utf8_body_is_rejected_without_panicking() {
     let mut body = seed("plan.updated.json");
-    let position = body.windows(11).position(|window| window == b"Gigs Global").unwrap_or(0);
+    let position = body
+        .windows(11)
+        .position(|window| window == b"Gigs Global")
+        .unwrap_or(0);
     body[position] = 0xFF;
     let error = parse_error(&body);
     assert!(matches!(error, Error::Syntax { .. }), "{error:?}");

@@ -39,7 +39,10 @@ fn every_seed_parses_with_the_module_of_its_version_into_its_own_variant() {
                 event.data.subscription.as_deref(),
                 Some("sub_0SNlurA049MEWV2gSfSxi00xlPIi")
             );
-            assert_eq!(event.data.plan.map(|plan| plan.name).as_deref(), Some("Gigs Global"));
+            assert_eq!(
+                event.data.plan.map(|plan| plan.name).as_deref(),
+                Some("Gigs Global")
+            );
         }
         other => panic!("subscriptionChange.deleted parsed as {other:?}"),
     }
@@ -142,13 +145,16 @@ fn an_unknown_event_type_is_kept_whole_and_round_trips_byte_for_byte() {
     assert_eq!(event.id(), "evt_1");
     let serialized = serde_json::to_vec(&event).unwrap_or_default();
     assert_eq!(serialized, body.to_vec());
-    let reparsed: RawEvent = serde_json::from_slice(&serialized).unwrap_or_else(|error| panic!("{error}"));
+    let reparsed: RawEvent =
+        serde_json::from_slice(&serialized).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(&reparsed, raw.as_ref());
 }
 
 #[test]
 fn an_unknown_api_version_is_kept_whole() {
-    let body = mutated("plan.updated.json", |plan| plan["version"] = json!("2031-01-01"));
+    let body = mutated("plan.updated.json", |plan| {
+        plan["version"] = json!("2031-01-01")
+    });
     let event = VersionedEvent::from_json(&body).unwrap_or_else(|error| panic!("{error}"));
     let VersionedEvent::Unsupported(raw) = &event else {
         panic!("an unknown version was parsed as {event:?}");
@@ -170,10 +176,17 @@ fn unknown_fields_are_ignored_at_every_level() {
     let v2024_10_28::Event::SubscriptionChangeDeleted(event) = event else {
         panic!("parsed as {event:?}");
     };
-    assert_eq!(event.data.plan.as_ref().map(|plan| plan.price.amount), Some(999));
+    assert_eq!(
+        event.data.plan.as_ref().map(|plan| plan.price.amount),
+        Some(999)
+    );
     let original = seed("subscriptionChange.deleted.json");
     let serialized = serde_json::to_vec(&event).unwrap_or_default();
-    assert_same_json(&original, &serialized, "extra fields are dropped, the rest is kept");
+    assert_same_json(
+        &original,
+        &serialized,
+        "extra fields are dropped, the rest is kept",
+    );
 }
 
 #[test]
@@ -195,7 +208,8 @@ fn nullable_plan_fields_accept_null_and_serialize_it_back() {
 #[test]
 fn previous_data_tells_absent_from_null() {
     let body = mutated("plan.updated.json", |plan| {
-        plan["previousData"] = json!({"description": null, "name": "Gigs Local", "status": "draft"});
+        plan["previousData"] =
+            json!({"description": null, "name": "Gigs Local", "status": "draft"});
     });
     let Ok(v2024_08_29::Event::PlanUpdated(event)) = v2024_08_29::Event::from_json(&body) else {
         panic!("previousData broke the parse");

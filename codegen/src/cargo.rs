@@ -10,7 +10,11 @@ pub const FEATURES_END: &str = "# @generated end";
 
 /// The feature lines: `all-versions`, then one per version.
 pub fn features(spec: &Spec) -> String {
-    let names: Vec<String> = spec.versions.iter().map(|version| version.feature()).collect();
+    let names: Vec<String> = spec
+        .versions
+        .iter()
+        .map(|version| version.feature())
+        .collect();
     let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
     let mut lines = format!(
         "# Every API version; each one alone is enough to build.\nall-versions = [{}]\n",
@@ -25,7 +29,9 @@ pub fn features(spec: &Spec) -> String {
 /// `cargo_toml` with the text between the feature markers replaced by `features`.
 pub fn splice_features(cargo_toml: &str, features: &str) -> Result<String, String> {
     let missing = || {
-        format!("generated/Cargo.toml must have the lines `{FEATURES_BEGIN}` and `{FEATURES_END}`, in that order, inside [features]")
+        format!(
+            "generated/Cargo.toml must have the lines `{FEATURES_BEGIN}` and `{FEATURES_END}`, in that order, inside [features]"
+        )
     };
     let begin = cargo_toml.find(FEATURES_BEGIN).ok_or_else(missing)?;
     let after_begin = begin + FEATURES_BEGIN.len();

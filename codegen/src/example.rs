@@ -12,8 +12,11 @@ pub fn check_examples(spec: &Spec, diagnostics: &mut Diagnostics) {
         for event in &version.events {
             let Some(example) = &event.example else {
                 diagnostics.push(
-                    Diagnostic::new(event.span.clone(), format!("the event `{}` has no `example`", event.event_type))
-                        .hint("add a complete example payload under `example: |`"),
+                    Diagnostic::new(
+                        event.span.clone(),
+                        format!("the event `{}` has no `example`", event.event_type),
+                    )
+                    .hint("add a complete example payload under `example: |`"),
                 );
                 continue;
             };
@@ -59,7 +62,8 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn event(&mut self, event: &EventDef, value: &Value) {
         let Value::Object(map) = value else {
-            self.problems.push("the payload is not a JSON object".to_owned());
+            self.problems
+                .push("the payload is not a JSON object".to_owned());
             return;
         };
         let fields = &self.version.envelope;
@@ -69,7 +73,8 @@ impl Checker<'_> {
             match &field.kind {
                 FieldKind::EventType => {
                     if found.and_then(Value::as_str) != Some(event.event_type.as_str()) {
-                        self.problems.push(format!("`type` is not `{}`", event.event_type));
+                        self.problems
+                            .push(format!("`type` is not `{}`", event.event_type));
                     }
                 }
                 FieldKind::Data => match found {
@@ -79,7 +84,8 @@ impl Checker<'_> {
                 FieldKind::PreviousData => match (found, event.previous_data) {
                     (Some(previous), true) => self.named(&event.data, previous, &path, true),
                     (Some(_), false) => self.problems.push(
-                        "`previousData` is present, but the event has no `previous_data: true`".to_owned(),
+                        "`previousData` is present, but the event has no `previous_data: true`"
+                            .to_owned(),
                     ),
                     (None, _) => {}
                 },
@@ -93,11 +99,14 @@ impl Checker<'_> {
         match (found, &field.kind) {
             (None, FieldKind::Const(_)) if partial => {}
             (None, _) if field.required && !partial => {
-                self.problems.push(format!("required field `{path}` is missing"));
+                self.problems
+                    .push(format!("required field `{path}` is missing"));
             }
             (None, _) => {}
             (Some(Value::Null), _) if field.nullable => {}
-            (Some(Value::Null), _) => self.problems.push(format!("`{path}` is null but not nullable")),
+            (Some(Value::Null), _) => self
+                .problems
+                .push(format!("`{path}` is null but not nullable")),
             (Some(value), FieldKind::Const(constant)) => {
                 if value.as_str() != Some(constant.as_str()) {
                     self.problems.push(format!("`{path}` is not `{constant}`"));
@@ -133,7 +142,8 @@ impl Checker<'_> {
             }
         };
         if !ok {
-            self.problems.push(format!("`{path}` is not a valid {}", describe(type_ref)));
+            self.problems
+                .push(format!("`{path}` is not a valid {}", describe(type_ref)));
         }
     }
 
@@ -152,9 +162,9 @@ impl Checker<'_> {
             }
             Some(TypeDef::Enum(enum_def)) => match value.as_str() {
                 Some(text) if enum_def.values.iter().any(|listed| listed.wire == text) => {}
-                Some(text) => self
-                    .problems
-                    .push(format!("`{path}` is `{text}`, which `{name}` does not list")),
+                Some(text) => self.problems.push(format!(
+                    "`{path}` is `{text}`, which `{name}` does not list"
+                )),
                 None => self.problems.push(format!("`{path}` is not a string")),
             },
             None => {}
@@ -164,7 +174,11 @@ impl Checker<'_> {
     fn unknown_keys(&mut self, map: &serde_json::Map<String, Value>, fields: &[Field], path: &str) {
         for key in map.keys() {
             if !fields.iter().any(|field| &field.wire_name == key) {
-                let full = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let full = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 self.problems.push(format!("`{full}` is not in the spec"));
             }
         }
@@ -194,7 +208,10 @@ fn is_timestamp(text: &str) -> bool {
     } else if time.len() > 6 {
         let (clock, zone) = time.split_at(time.len() - 6);
         let zone = zone.as_bytes();
-        (clock, (zone[0] == b'+' || zone[0] == b'-') && zone[3] == b':')
+        (
+            clock,
+            (zone[0] == b'+' || zone[0] == b'-') && zone[3] == b':',
+        )
     } else {
         (time, false)
     };
@@ -203,7 +220,9 @@ fn is_timestamp(text: &str) -> bool {
     crate::resolve::is_date(date)
         && zone_ok
         && parts.len() == 3
-        && parts.iter().all(|part| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|part| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()))
         && !fraction.is_empty()
         && fraction.bytes().all(|b| b.is_ascii_digit())
 }

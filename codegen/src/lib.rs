@@ -22,7 +22,7 @@ pub mod spec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use cargo::{splice_features, FEATURES_BEGIN, FEATURES_END};
+pub use cargo::{FEATURES_BEGIN, FEATURES_END, splice_features};
 pub use diagnostic::{Diagnostic, Diagnostics, Span};
 
 /// Where generated Rust modules live, relative to the repository root.
@@ -71,7 +71,12 @@ pub fn generate(spec_dir: &Path) -> Result<Generated, Diagnostics> {
         cargo_features: cargo::features(&spec),
         summary: Summary {
             versions: spec.versions.len(),
-            events: spec.versions.iter().map(|version| version.events.len()).max().unwrap_or(0),
+            events: spec
+                .versions
+                .iter()
+                .map(|version| version.events.len())
+                .max()
+                .unwrap_or(0),
             type_revisions: emitted.type_revisions,
         },
     })

@@ -265,13 +265,15 @@ impl Reader<'_> {
             Err(error) => {
                 let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
                 let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
-                let column = valid.iter().rev().take_while(|&&byte| byte != b'\n').count() + 1;
+                let column = valid
+                    .iter()
+                    .rev()
+                    .take_while(|&&byte| byte != b'\n')
+                    .count()
+                    + 1;
                 self.diagnostics.push(
-                    Diagnostic::new(
-                        Span::at(path, line, column),
-                        "the file is not valid UTF-8",
-                    )
-                    .hint("save the file as UTF-8"),
+                    Diagnostic::new(Span::at(path, line, column), "the file is not valid UTF-8")
+                        .hint("save the file as UTF-8"),
                 );
                 None
             }
@@ -293,9 +295,9 @@ fn yaml_options() -> serde_saphyr::Options {
 
 /// A YAML or shape error from serde-saphyr as one of our diagnostics.
 fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
-    let (line, column) = error
-        .location()
-        .map_or((0, 0), |location| (location.line() as usize, location.column() as usize));
+    let (line, column) = error.location().map_or((0, 0), |location| {
+        (location.line() as usize, location.column() as usize)
+    });
     let message = yaml_message(&error.without_snippet().to_string());
     let hint = yaml_hint(&message);
     let diagnostic = Diagnostic::new(Span::at(path, line, column), message);
@@ -310,7 +312,9 @@ fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
 fn yaml_message(rendered: &str) -> String {
     let first_line = rendered.lines().next().unwrap_or_default();
     let without_prefix = match first_line.strip_prefix("line ") {
-        Some(rest) => rest.split_once(": ").map_or(first_line, |(_, message)| message),
+        Some(rest) => rest
+            .split_once(": ")
+            .map_or(first_line, |(_, message)| message),
         None => first_line,
     };
     let without_suffix = match without_prefix.rfind(" at line ") {

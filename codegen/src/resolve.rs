@@ -279,7 +279,10 @@ fn object_draft(
                 diagnostics.push(
                     Diagnostic::new(
                         Span::file(&file.path),
-                        format!("`{}` is a patch, but no earlier version defines it", file.name),
+                        format!(
+                            "`{}` is a patch, but no earlier version defines it",
+                            file.name
+                        ),
                     )
                     .hint("write the complete definition (`description` and `fields`) instead"),
                 );
@@ -300,7 +303,9 @@ fn object_draft(
             }
             for removed in patch.remove.iter().flatten() {
                 let before = draft.fields.len();
-                draft.fields.retain(|field| field.wire.value != removed.value);
+                draft
+                    .fields
+                    .retain(|field| field.wire.value != removed.value);
                 if draft.fields.len() == before {
                     diagnostics.push(
                         Diagnostic::new(
@@ -360,7 +365,10 @@ fn enum_draft(
                 diagnostics.push(
                     Diagnostic::new(
                         Span::file(&file.path),
-                        format!("`{}` is a patch, but no earlier version defines it", file.name),
+                        format!(
+                            "`{}` is a patch, but no earlier version defines it",
+                            file.name
+                        ),
                     )
                     .hint("write the complete definition (`description` and `values`) instead"),
                 );
@@ -624,7 +632,10 @@ impl<'a> VersionResolver<'a> {
         let mut variant_spans: BTreeMap<String, (String, Span)> = BTreeMap::new();
         variant_spans.insert(
             "Unrecognized".to_owned(),
-            (String::from("(the variant for values the spec does not list)"), Span::default()),
+            (
+                String::from("(the variant for values the spec does not list)"),
+                Span::default(),
+            ),
         );
         for (value, file) in values {
             let span = span_of(file, value);
@@ -803,16 +814,22 @@ impl<'a> VersionResolver<'a> {
         };
         if spec.enum_name.is_some() && spec.enum_values.is_none() {
             self.diagnostics.push(
-                Diagnostic::new(span.clone(), "`enum_name` names an inline `enum`, and there is none")
-                    .hint("remove `enum_name`, or list the values under `enum:`"),
+                Diagnostic::new(
+                    span.clone(),
+                    "`enum_name` names an inline `enum`, and there is none",
+                )
+                .hint("remove `enum_name`, or list the values under `enum:`"),
             );
         }
         let description = match &spec.description {
             Some(text) => text.value.trim().to_owned(),
             None => {
                 self.diagnostics.push(
-                    Diagnostic::new(span.clone(), format!("the field `{wire}` has no `description`"))
-                        .hint("every field is documented; say what it holds in a sentence"),
+                    Diagnostic::new(
+                        span.clone(),
+                        format!("the field `{wire}` has no `description`"),
+                    )
+                    .hint("every field is documented; say what it holds in a sentence"),
                 );
                 String::new()
             }
@@ -823,7 +840,10 @@ impl<'a> VersionResolver<'a> {
             kind,
             required: spec.required.unwrap_or(true),
             nullable: spec.nullable.unwrap_or(false),
-            deprecated: spec.deprecated.as_ref().map(|note| note.value.trim().to_owned()),
+            deprecated: spec
+                .deprecated
+                .as_ref()
+                .map(|note| note.value.trim().to_owned()),
             preview: spec.preview.unwrap_or(false),
             description,
             example: spec.example.clone(),
@@ -953,7 +973,9 @@ impl<'a> VersionResolver<'a> {
                     type_span.clone(),
                     format!("the event `{event_type}` is in `{}.yaml`", draft.name),
                 )
-                .hint(format!("name the file `{rest}.yaml`, so it is found by its type")),
+                .hint(format!(
+                    "name the file `{rest}.yaml`, so it is found by its type"
+                )),
             );
         }
         let rust_name = names::type_name(rest);
@@ -973,14 +995,16 @@ impl<'a> VersionResolver<'a> {
             _ => {
                 let mut diagnostic = Diagnostic::new(
                     data_span,
-                    format!("no object named `{}` in version {}", spec.data.value, self.date),
+                    format!(
+                        "no object named `{}` in version {}",
+                        spec.data.value, self.date
+                    ),
                 );
                 diagnostic = match closest(&spec.data.value, self.drafts.objects.keys()) {
                     Some(close) => diagnostic.hint(format!("did you mean `{close}`?")),
-                    None => diagnostic.hint(format!(
-                        "define it in `objects/{}.yaml`",
-                        spec.data.value
-                    )),
+                    None => {
+                        diagnostic.hint(format!("define it in `objects/{}.yaml`", spec.data.value))
+                    }
                 };
                 self.diagnostics.push(diagnostic);
                 return None;
@@ -1008,7 +1032,10 @@ impl<'a> VersionResolver<'a> {
             data,
             previous_data: spec.previous_data,
             description,
-            deprecated: spec.deprecated.as_ref().map(|note| note.value.trim().to_owned()),
+            deprecated: spec
+                .deprecated
+                .as_ref()
+                .map(|note| note.value.trim().to_owned()),
             example: spec.example.as_ref().map(|example| Example {
                 json: example.value.clone(),
                 span: span_of(file, example),
@@ -1047,7 +1074,10 @@ impl<'a> VersionResolver<'a> {
                 self.diagnostics.push(
                     Diagnostic::new(
                         span,
-                        format!("objects contain each other in a cycle: {}", cycle.join(" → ")),
+                        format!(
+                            "objects contain each other in a cycle: {}",
+                            cycle.join(" → ")
+                        ),
                     )
                     .hint("refer to one of them by id (`type: string`) instead of embedding it"),
                 );
@@ -1097,7 +1127,12 @@ fn find_cycle<'a>(start: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Op
 /// The candidate closest to `name`, if one is close enough to be a typo.
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Option<&'a str> {
     candidates
-        .map(|candidate| (edit_distance(&name.to_lowercase(), &candidate.to_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&name.to_lowercase(), &candidate.to_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, _)| *distance <= 2)
         .min()
         .map(|(_, candidate)| candidate.as_str())

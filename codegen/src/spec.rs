@@ -99,7 +99,9 @@ impl<'de> Deserialize<'de> for EnumValueSpec {
             type Value = EnumValueSpec;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an enum value, or a mapping with `value`, `description` and `rust_name`")
+                f.write_str(
+                    "an enum value, or a mapping with `value`, `description` and `rust_name`",
+                )
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<EnumValueSpec, E> {

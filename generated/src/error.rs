@@ -71,7 +71,10 @@ impl fmt::Display for Error {
                 line,
                 column,
                 message,
-            } => write!(f, "malformed JSON at line {line}, column {column}: {message}"),
+            } => write!(
+                f,
+                "malformed JSON at line {line}, column {column}: {message}"
+            ),
             Self::Envelope { path, message } if path.is_empty() => {
                 write!(f, "not a Gigs event: {message}")
             }

@@ -61,11 +61,12 @@ impl<'a> EventHead<'a> {
             path: String::new(),
             message: format!("the body is not UTF-8: {error}"),
         })?;
-        let json = RawValue::from_string(text.trim().to_owned()).map_err(|error| Error::Syntax {
-            line: error.line(),
-            column: error.column(),
-            message: message_without_position(&error),
-        })?;
+        let json =
+            RawValue::from_string(text.trim().to_owned()).map_err(|error| Error::Syntax {
+                line: error.line(),
+                column: error.column(),
+                message: message_without_position(&error),
+            })?;
         Ok(RawEvent::new(
             self.event_type.into_owned(),
             self.id.into_owned(),

@@ -20,7 +20,8 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
     if check {
         return Ok(report_check(&plan));
     }
-    plan.apply(root).context("cannot write the generated files")?;
+    plan.apply(root)
+        .context("cannot write the generated files")?;
     println!("{}", plan.summary_line());
     Ok(ExitCode::SUCCESS)
 }

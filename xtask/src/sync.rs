@@ -8,7 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use gigs_codegen::{Diagnostics, Generated, API_DIR};
+use gigs_codegen::{API_DIR, Diagnostics, Generated};
 
 /// The Cargo manifest whose `[features]` block is generated.
 const CARGO_TOML: &str = "generated/Cargo.toml";
@@ -93,7 +93,12 @@ impl Plan {
     pub fn diff(&self) -> String {
         let mut out = String::new();
         for (path, wanted) in self.changed() {
-            let old = self.current.get(path).cloned().flatten().unwrap_or_default();
+            let old = self
+                .current
+                .get(path)
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
             let name = path.display().to_string();
             let diff = similar::TextDiff::from_lines(&old, wanted);
             let _ = write!(
@@ -105,7 +110,11 @@ impl Plan {
             );
         }
         for path in &self.stale {
-            let _ = writeln!(out, "--- a/{}\n+++ /dev/null\n(no longer generated)", path.display());
+            let _ = writeln!(
+                out,
+                "--- a/{}\n+++ /dev/null\n(no longer generated)",
+                path.display()
+            );
         }
         out
     }

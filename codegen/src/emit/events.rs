@@ -171,8 +171,7 @@ pub fn api_mod_file(spec: &Spec) -> EmittedFile {
     let modules = spec.versions.iter().map(|version| {
         let feature = version.feature();
         let module = ident(&version.module());
-        let docs = doc_attrs(&[format!("Gigs API version {}.", version.date)]);
-        quote!(#[cfg(feature = #feature)] #docs pub mod #module;)
+        quote!(#[cfg(feature = #feature)] pub mod #module;)
     });
     let latest = spec.versions.last().map(|version| {
         let feature = version.feature();

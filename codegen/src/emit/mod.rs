@@ -216,7 +216,7 @@ fn definitions(version: &Version) -> Vec<Definition> {
                 .collect();
             let docs = vec![
                 format!(
-                    "The values that fields of a [`{}`] had before an update: only the fields that changed are present.",
+                    "The values that fields of a `{}` had before an update: only the fields that changed are present.",
                     object.rust_name
                 ),
                 String::new(),
@@ -273,9 +273,9 @@ fn event_fields(version: &Version, event: &crate::ir::EventDef) -> Vec<Field> {
             let kind = match &field.kind {
                 FieldKind::EventType => FieldKind::Const(event.event_type.clone()),
                 FieldKind::Data => FieldKind::Value(TypeRef::Named(event.data.clone())),
-                FieldKind::PreviousData => FieldKind::Value(TypeRef::Named(
-                    event.previous_data_type()?,
-                )),
+                FieldKind::PreviousData => {
+                    FieldKind::Value(TypeRef::Named(event.previous_data_type()?))
+                }
                 other => other.clone(),
             };
             Some(Field {

@@ -32,7 +32,11 @@ pub fn doc_attrs(lines: &[String]) -> TokenStream {
         }
     });
     let attrs = lines.map(|line| {
-        let line = if line.is_empty() { line } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            line
+        } else {
+            format!(" {line}")
+        };
         quote!(#[doc = #line])
     });
     quote!(#(#attrs)*)
@@ -207,11 +211,11 @@ fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
             quote!(usize::from(self.#field_name.is_some()))
         })
         .collect();
-    let always_written = proc_macro2::Literal::usize_unsuffixed(always_written);
-    let len = if sometimes_written.is_empty() {
-        quote!(#always_written)
-    } else {
-        quote!(#always_written #(+ #sometimes_written)*)
+    let count = proc_macro2::Literal::usize_unsuffixed(always_written);
+    let len = match (always_written, sometimes_written.is_empty()) {
+        (_, true) => quote!(#count),
+        (0, false) => quote!(#(#sometimes_written)+*),
+        (_, false) => quote!(#count #(+ #sometimes_written)*),
     };
     let writes = def.fields.iter().map(|field| {
         let wire = &field.wire_name;

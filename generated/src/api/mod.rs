@@ -3,13 +3,10 @@
 //! The generated API: one module per Gigs API version.
 mod types;
 #[cfg(feature = "v2024-08-29")]
-/// Gigs API version 2024-08-29.
 pub mod v2024_08_29;
 #[cfg(feature = "v2024-10-28")]
-/// Gigs API version 2024-10-28.
 pub mod v2024_10_28;
 #[cfg(feature = "v2024-12-20")]
-/// Gigs API version 2024-12-20.
 pub mod v2024_12_20;
 #[cfg(feature = "v2024-12-20")]
 /// The newest API version this crate knows, 2024-12-20.

@@ -10,7 +10,7 @@ pub mod v2024_08_29 {
     use crate::api::types::allowances::v2024_08_29::Allowances;
     use crate::api::types::price::v2024_08_29::Price;
     use crate::api::types::recurrence_type::v2024_08_29::RecurrenceType;
-    /// The values that fields of a [`Addon`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `Addon` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -161,7 +161,7 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "AddonPreviousData",
-                    0 + usize::from(self.id.is_some())
+                    usize::from(self.id.is_some())
                         + usize::from(self.allowances.is_some())
                         + usize::from(self.created_at.is_some())
                         + usize::from(self.description.is_some())

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::device_model::v2024_08_29::DeviceModel;
     use crate::api::types::sim::v2024_08_29::Sim;
     use crate::api::types::user::v2024_08_29::User;
-    /// The values that fields of a [`Device`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `Device` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -75,8 +75,7 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "DevicePreviousData",
-                    0 + usize::from(self.id.is_some())
-                        + usize::from(self.metadata.is_some())
+                    usize::from(self.id.is_some()) + usize::from(self.metadata.is_some())
                         + usize::from(self.created_at.is_some())
                         + usize::from(self.imei.is_some())
                         + usize::from(self.model.is_some())
@@ -140,7 +139,7 @@ pub mod v2024_12_20 {
     use crate::api::types::device_model::v2024_08_29::DeviceModel;
     use crate::api::types::sim::v2024_12_20::Sim;
     use crate::api::types::user::v2024_08_29::User;
-    /// The values that fields of a [`Device`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `Device` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -208,8 +207,7 @@ pub mod v2024_12_20 {
             let mut state = serializer
                 .serialize_struct(
                     "DevicePreviousData",
-                    0 + usize::from(self.id.is_some())
-                        + usize::from(self.metadata.is_some())
+                    usize::from(self.id.is_some()) + usize::from(self.metadata.is_some())
                         + usize::from(self.created_at.is_some())
                         + usize::from(self.imei.is_some())
                         + usize::from(self.model.is_some())

@@ -6,7 +6,7 @@
 pub mod v2024_08_29 {
     use crate::api::types::e_sim_profile_status::v2024_08_29::ESimProfileStatus;
     use crate::api::types::sim::v2024_08_29::Sim;
-    /// The values that fields of a [`ESimProfile`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `ESimProfile` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -39,8 +39,7 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "ESimProfilePreviousData",
-                    0 + usize::from(self.sim.is_some())
-                        + usize::from(self.status.is_some())
+                    usize::from(self.sim.is_some()) + usize::from(self.status.is_some())
                         + usize::from(self.updated_at.is_some()),
                 )?;
             match &self.sim {
@@ -70,7 +69,7 @@ pub mod v2024_08_29 {
 pub mod v2024_12_20 {
     use crate::api::types::e_sim_profile_status::v2024_08_29::ESimProfileStatus;
     use crate::api::types::sim::v2024_12_20::Sim;
-    /// The values that fields of a [`ESimProfile`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `ESimProfile` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -103,8 +102,7 @@ pub mod v2024_12_20 {
             let mut state = serializer
                 .serialize_struct(
                     "ESimProfilePreviousData",
-                    0 + usize::from(self.sim.is_some())
-                        + usize::from(self.status.is_some())
+                    usize::from(self.sim.is_some()) + usize::from(self.status.is_some())
                         + usize::from(self.updated_at.is_some()),
                 )?;
             match &self.sim {

@@ -12,7 +12,7 @@ pub mod v2024_08_29 {
     use crate::api::types::requirements::v2024_08_29::Requirements;
     use crate::api::types::sim_type::v2024_08_29::SimType;
     use crate::api::types::validity::v2024_08_29::Validity;
-    /// The values that fields of a [`Plan`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `Plan` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -186,8 +186,7 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "PlanPreviousData",
-                    0 + usize::from(self.id.is_some())
-                        + usize::from(self.metadata.is_some())
+                    usize::from(self.id.is_some()) + usize::from(self.metadata.is_some())
                         + usize::from(self.allowances.is_some())
                         + usize::from(self.coverage.is_some())
                         + usize::from(self.data.is_some())

@@ -52,7 +52,7 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "Requirements",
-                    0 + usize::from(self.address.is_some())
+                    usize::from(self.address.is_some())
                         + usize::from(self.device.is_some())
                         + usize::from(self.user_birthday.is_some())
                         + usize::from(self.user_full_name.is_some()),

@@ -6,7 +6,7 @@
 pub mod v2024_08_29 {
     use crate::api::types::sim_status::v2024_08_29::SimStatus;
     use crate::api::types::sim_type::v2024_08_29::SimType;
-    /// The values that fields of a [`Sim`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `Sim` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -63,8 +63,7 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "SimPreviousData",
-                    0 + usize::from(self.id.is_some())
-                        + usize::from(self.iccid.is_some())
+                    usize::from(self.id.is_some()) + usize::from(self.iccid.is_some())
                         + usize::from(self.provider.is_some())
                         + usize::from(self.status.is_some())
                         + usize::from(self.type_.is_some())
@@ -113,7 +112,7 @@ pub mod v2024_08_29 {
 pub mod v2024_12_20 {
     use crate::api::types::sim_status::v2024_08_29::SimStatus;
     use crate::api::types::sim_type::v2024_08_29::SimType;
-    /// The values that fields of a [`Sim`] had before an update: only the fields that changed are present.
+    /// The values that fields of a `Sim` had before an update: only the fields that changed are present.
     ///
     /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -179,8 +178,7 @@ pub mod v2024_12_20 {
             let mut state = serializer
                 .serialize_struct(
                     "SimPreviousData",
-                    0 + usize::from(self.id.is_some())
-                        + usize::from(self.iccid.is_some())
+                    usize::from(self.id.is_some()) + usize::from(self.iccid.is_some())
                         + usize::from(self.provider.is_some())
                         + usize::from(self.status.is_some())
                         + usize::from(self.type_.is_some())
