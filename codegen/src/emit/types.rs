@@ -141,24 +141,32 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
         let docs = doc_attrs(&field_docs(field));
         let deprecated = deprecated_attr(field.deprecated.as_deref());
         let wire = &field.wire_name;
-        let rename = (field.wire_name != field.rust_name).then(|| quote!(#[serde(rename = #wire)]));
         let value = value_type(type_ref);
-        let (serde_attr, rust_type) = match presence(field) {
-            Presence::Always => (TokenStream::new(), value),
-            Presence::Nullable => (TokenStream::new(), quote!(::std::option::Option<#value>)),
-            Presence::Optional => (
-                quote!(#[serde(default)]),
-                quote!(::std::option::Option<#value>),
-            ),
-            Presence::OptionalNullable => (
-                quote!(#[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]),
-                quote!(::std::option::Option<::std::option::Option<#value>>),
-            ),
+        let mut serde_args = Vec::new();
+        if field.wire_name != field.rust_name {
+            serde_args.push(quote!(rename = #wire));
+        }
+        let rust_type = match presence(field) {
+            Presence::Always => value,
+            Presence::Nullable => quote!(::std::option::Option<#value>),
+            Presence::Optional => {
+                serde_args.push(quote!(default));
+                quote!(::std::option::Option<#value>)
+            }
+            Presence::OptionalNullable => {
+                serde_args.push(quote!(default));
+                serde_args.push(quote!(deserialize_with = "crate::__private::deserialize_nullable"));
+                quote!(::std::option::Option<::std::option::Option<#value>>)
+            }
+        };
+        let serde_attr = if serde_args.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(#[serde(#(#serde_args),*)])
         };
         quote! {
             #docs
             #deprecated
-            #rename
             #serde_attr
             pub #field_name: #rust_type,
         }

@@ -32,8 +32,7 @@ pub mod v2024_08_29 {
         /// Example: `2021-01-21T19:12:28Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt")]
-        #[serde(default)]
+        #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// Text describing the add-on.
         ///
@@ -68,8 +67,7 @@ pub mod v2024_08_29 {
         /// Example: `oneTime`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "recurrenceType")]
-        #[serde(default)]
+        #[serde(rename = "recurrenceType", default)]
         pub recurrence_type: ::std::option::Option<RecurrenceType>,
         /// Where the add-on is in its lifecycle.
         ///
@@ -81,8 +79,7 @@ pub mod v2024_08_29 {
         /// Example: `topUp`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "type")]
-        #[serde(default)]
+        #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<AddonType>,
         /// How long the add-on lasts after activation; null when it has no validity of its own and follows the plan's.
         ///
@@ -105,8 +102,7 @@ pub mod v2024_08_29 {
         ///
         /// `None` when the field is absent.
         #[deprecated(note = "Use `allowances.dataBytes`, which is always in bytes.")]
-        #[serde(rename = "dataUnit")]
-        #[serde(default)]
+        #[serde(rename = "dataUnit", default)]
         pub data_unit: ::std::option::Option<::std::string::String>,
         /// Granted text messages; `-1` stands for unlimited.
         ///
@@ -126,8 +122,7 @@ pub mod v2024_08_29 {
         #[deprecated(
             note = "Use `allowances.smsMessages`, which always counts messages."
         )]
-        #[serde(rename = "smsUnit")]
-        #[serde(default)]
+        #[serde(rename = "smsUnit", default)]
         pub sms_unit: ::std::option::Option<::std::string::String>,
         /// Granted call time in seconds; `-1` stands for unlimited.
         ///
@@ -147,8 +142,7 @@ pub mod v2024_08_29 {
         #[deprecated(
             note = "Use `allowances.voiceSeconds`, which is always in seconds."
         )]
-        #[serde(rename = "voiceUnit")]
-        #[serde(default)]
+        #[serde(rename = "voiceUnit", default)]
         pub voice_unit: ::std::option::Option<::std::string::String>,
     }
     #[allow(deprecated)]

@@ -33,8 +33,7 @@ pub mod v2024_08_29 {
         /// Example: `2021-02-14T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt")]
-        #[serde(default)]
+        #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The device's IMEI (international mobile equipment identity), if given.
         ///
@@ -165,8 +164,7 @@ pub mod v2024_12_20 {
         /// Example: `2021-02-14T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt")]
-        #[serde(default)]
+        #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The device's IMEI (international mobile equipment identity), if given.
         ///

@@ -26,8 +26,7 @@ pub mod v2024_08_29 {
         /// Example: `2024-03-13T15:36:01Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "updatedAt")]
-        #[serde(default)]
+        #[serde(rename = "updatedAt", default)]
         pub updated_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for ESimProfilePreviousData {
@@ -89,8 +88,7 @@ pub mod v2024_12_20 {
         /// Example: `2024-03-13T15:36:01Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "updatedAt")]
-        #[serde(default)]
+        #[serde(rename = "updatedAt", default)]
         pub updated_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for ESimProfilePreviousData {

@@ -52,8 +52,7 @@ pub mod v2024_08_29 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData")]
-        #[serde(default)]
+        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<ESimProfilePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -162,8 +161,7 @@ pub mod v2024_12_20 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData")]
-        #[serde(default)]
+        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<ESimProfilePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///

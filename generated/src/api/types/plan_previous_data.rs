@@ -59,8 +59,7 @@ pub mod v2024_08_29 {
         ///
         /// `None` when the field is absent.
         #[deprecated(note = "Use `allowances.dataBytes`, which is always in bytes.")]
-        #[serde(rename = "dataUnit")]
-        #[serde(default)]
+        #[serde(rename = "dataUnit", default)]
         pub data_unit: ::std::option::Option<::std::string::String>,
         /// Text describing the plan, suitable for showing to end users.
         ///
@@ -112,8 +111,7 @@ pub mod v2024_08_29 {
         /// Example: `["eSIM", "pSIM"]`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "simTypes")]
-        #[serde(default)]
+        #[serde(rename = "simTypes", default)]
         pub sim_types: ::std::option::Option<::std::vec::Vec<SimType>>,
         /// Included text messages; `-1` stands for unlimited.
         ///
@@ -133,8 +131,7 @@ pub mod v2024_08_29 {
         #[deprecated(
             note = "Use `allowances.smsMessages`, which always counts messages."
         )]
-        #[serde(rename = "smsUnit")]
-        #[serde(default)]
+        #[serde(rename = "smsUnit", default)]
         pub sms_unit: ::std::option::Option<::std::string::String>,
         /// Where the plan is in its lifecycle.
         ///
@@ -164,16 +161,14 @@ pub mod v2024_08_29 {
         #[deprecated(
             note = "Use `allowances.voiceSeconds`, which is always in seconds."
         )]
-        #[serde(rename = "voiceUnit")]
-        #[serde(default)]
+        #[serde(rename = "voiceUnit", default)]
         pub voice_unit: ::std::option::Option<::std::string::String>,
         /// When the plan was created.
         ///
         /// Example: `2021-01-21T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt")]
-        #[serde(default)]
+        #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
     }
     #[allow(deprecated)]

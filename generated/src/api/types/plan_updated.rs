@@ -96,8 +96,7 @@ pub mod v2024_08_29 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData")]
-        #[serde(default)]
+        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<PlanPreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///

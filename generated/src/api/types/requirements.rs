@@ -27,8 +27,11 @@ pub mod v2024_08_29 {
         /// Example: `none`
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "user.birthday")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "user.birthday",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub user_birthday: ::std::option::Option<
             ::std::option::Option<RequirementLevel>,
         >,
@@ -37,8 +40,11 @@ pub mod v2024_08_29 {
         /// Example: `present`
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "user.fullName")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "user.fullName",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub user_full_name: ::std::option::Option<
             ::std::option::Option<RequirementLevel>,
         >,

@@ -42,16 +42,14 @@ pub mod v2024_08_29 {
         /// Example: `eSIM`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "type")]
-        #[serde(default)]
+        #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<SimType>,
         /// When the SIM was created.
         ///
         /// Example: `2021-01-21T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt")]
-        #[serde(default)]
+        #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for SimPreviousData {
@@ -148,16 +146,14 @@ pub mod v2024_12_20 {
         /// Example: `eSIM`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "type")]
-        #[serde(default)]
+        #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<SimType>,
         /// When the SIM was created.
         ///
         /// Example: `2021-01-21T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt")]
-        #[serde(default)]
+        #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// String key-value pairs attached to the SIM. New in this version; documented payloads sometimes omit it, so it is optional.
         ///

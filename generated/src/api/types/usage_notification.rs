@@ -17,8 +17,11 @@ pub mod v2024_08_29 {
         /// Details of the passed threshold; set only when `type` is `thresholdExceeded`. Not documented as required; treated as optional.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "thresholdExceeded")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "thresholdExceeded",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub threshold_exceeded: ::std::option::Option<
             ::std::option::Option<UsageNotificationThresholdExceeded>,
         >,

@@ -27,8 +27,7 @@ pub mod v2024_01_01 {
         /// A field named like a prelude type.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "Option")]
-        #[serde(default)]
+        #[serde(rename = "Option", default)]
         pub option: ::std::option::Option<bool>,
         /// A field of a type named like a prelude type.
         #[serde(rename = "Result")]
@@ -42,8 +41,11 @@ pub mod v2024_01_01 {
         /// A dotted wire name.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "user.fullName")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "user.fullName",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub user_full_name: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -140,8 +142,7 @@ pub mod v2024_02_01 {
         /// A field named like a prelude type.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "Option")]
-        #[serde(default)]
+        #[serde(rename = "Option", default)]
         pub option: ::std::option::Option<bool>,
         /// A field of a type named like a prelude type.
         #[serde(rename = "Result")]
@@ -155,8 +156,11 @@ pub mod v2024_02_01 {
         /// A dotted wire name.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "user.fullName")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "user.fullName",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub user_full_name: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -177,8 +181,7 @@ pub mod v2024_02_01 {
         /// Added in 2024-02-01, named like a keyword.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "async")]
-        #[serde(default)]
+        #[serde(rename = "async", default)]
         pub async_: ::std::option::Option<::std::string::String>,
     }
     #[allow(deprecated)]

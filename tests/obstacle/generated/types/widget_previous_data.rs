@@ -15,56 +15,55 @@ pub mod v2024_01_01 {
         /// A field named like a keyword.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "type")]
-        #[serde(default)]
+        #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<::std::string::String>,
         /// A field named `self`, which cannot be a raw identifier.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "self")]
-        #[serde(default)]
+        #[serde(rename = "self", default)]
         pub self_: ::std::option::Option<::std::string::String>,
         /// A field named `ref`.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "ref")]
-        #[serde(default)]
+        #[serde(rename = "ref", default)]
         pub ref_: ::std::option::Option<::std::string::String>,
         /// A nullable field named `match`.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "match")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "match",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub match_: ::std::option::Option<::std::option::Option<i64>>,
         /// A field named like a prelude type.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "Option")]
-        #[serde(default)]
+        #[serde(rename = "Option", default)]
         pub option: ::std::option::Option<bool>,
         /// A field of a type named like a prelude type.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "Result")]
-        #[serde(default)]
+        #[serde(rename = "Result", default)]
         pub result: ::std::option::Option<Result>,
         /// A camelCase name.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "userId")]
-        #[serde(default)]
+        #[serde(rename = "userId", default)]
         pub user_id: ::std::option::Option<::std::string::String>,
         /// The same name in snake_case; renamed, as the two would collide.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "user_id")]
-        #[serde(default)]
+        #[serde(rename = "user_id", default)]
         pub user_id_legacy: ::std::option::Option<::std::string::String>,
         /// A dotted wire name.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "user.fullName")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "user.fullName",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub user_full_name: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -215,56 +214,55 @@ pub mod v2024_02_01 {
         /// A field named like a keyword.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "type")]
-        #[serde(default)]
+        #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<::std::string::String>,
         /// A field named `self`, which cannot be a raw identifier.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "self")]
-        #[serde(default)]
+        #[serde(rename = "self", default)]
         pub self_: ::std::option::Option<::std::string::String>,
         /// A field named `ref`.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "ref")]
-        #[serde(default)]
+        #[serde(rename = "ref", default)]
         pub ref_: ::std::option::Option<::std::string::String>,
         /// A nullable field named `match`.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "match")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "match",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub match_: ::std::option::Option<::std::option::Option<i64>>,
         /// A field named like a prelude type.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "Option")]
-        #[serde(default)]
+        #[serde(rename = "Option", default)]
         pub option: ::std::option::Option<bool>,
         /// A field of a type named like a prelude type.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "Result")]
-        #[serde(default)]
+        #[serde(rename = "Result", default)]
         pub result: ::std::option::Option<Result>,
         /// A camelCase name.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "userId")]
-        #[serde(default)]
+        #[serde(rename = "userId", default)]
         pub user_id: ::std::option::Option<::std::string::String>,
         /// The same name in snake_case; renamed, as the two would collide.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "user_id")]
-        #[serde(default)]
+        #[serde(rename = "user_id", default)]
         pub user_id_legacy: ::std::option::Option<::std::string::String>,
         /// A dotted wire name.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
-        #[serde(rename = "user.fullName")]
-        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        #[serde(
+            rename = "user.fullName",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
         pub user_full_name: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
@@ -293,8 +291,7 @@ pub mod v2024_02_01 {
         /// Added in 2024-02-01, named like a keyword.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "async")]
-        #[serde(default)]
+        #[serde(rename = "async", default)]
         pub async_: ::std::option::Option<::std::string::String>,
     }
     #[allow(deprecated)]

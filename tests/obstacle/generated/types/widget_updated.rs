@@ -40,8 +40,7 @@ pub mod v2024_01_01 {
         /// Previous values of changed fields.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData")]
-        #[serde(default)]
+        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<WidgetPreviousData>,
         /// When it happened.
         pub time: ::jiff::Timestamp,
@@ -127,8 +126,7 @@ pub mod v2024_02_01 {
         /// Previous values of changed fields.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData")]
-        #[serde(default)]
+        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<WidgetPreviousData>,
         /// When it happened.
         pub time: ::jiff::Timestamp,
