@@ -9,6 +9,7 @@
 
 mod cargo;
 pub mod diagnostic;
+pub mod diff;
 mod docs;
 mod emit;
 mod example;

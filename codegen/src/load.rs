@@ -30,6 +30,10 @@ pub struct VersionFiles {
     pub enums: Vec<Loaded<EnumFile>>,
     pub events: Vec<Loaded<EventFile>>,
     pub removed: Option<Loaded<RemovedFile>>,
+    /// Files that exist but could not be read or parsed. Their problems are
+    /// already reported; later stages use this to stay quiet about names
+    /// these files would have defined, instead of calling them undefined.
+    pub unreadable: Vec<PathBuf>,
 }
 
 /// The whole spec as read from disk.
@@ -113,13 +117,14 @@ impl Reader<'_> {
             let Some(file_name) = entry.file_name().and_then(|name| name.to_str()) else {
                 continue;
             };
+            let unreadable = &mut files.unreadable;
             match file_name {
                 ".keep" => {}
-                "envelope.yaml" => files.envelope = self.parse(&entry),
-                "removed.yaml" => files.removed = self.parse(&entry),
-                "objects" => files.objects = self.parse_all(&entry),
-                "enums" => files.enums = self.parse_all(&entry),
-                "events" => files.events = self.parse_all(&entry),
+                "envelope.yaml" => files.envelope = self.parse_or_note(&entry, unreadable),
+                "removed.yaml" => files.removed = self.parse_or_note(&entry, unreadable),
+                "objects" => files.objects = self.parse_all(&entry, unreadable),
+                "enums" => files.enums = self.parse_all(&entry, unreadable),
+                "events" => files.events = self.parse_all(&entry, unreadable),
                 _ => self.diagnostics.push(
                     Diagnostic::new(
                         Span::file(&entry),
@@ -154,8 +159,13 @@ impl Reader<'_> {
         }
     }
 
-    /// Parses every `.yaml` file of a kind directory, such as `objects/`.
-    fn parse_all<T: DeserializeOwned>(&mut self, dir: &Path) -> Vec<Loaded<T>> {
+    /// Parses every `.yaml` file of a kind directory, such as `objects/`,
+    /// noting in `unreadable` those that fail.
+    fn parse_all<T: DeserializeOwned>(
+        &mut self,
+        dir: &Path,
+        unreadable: &mut Vec<PathBuf>,
+    ) -> Vec<Loaded<T>> {
         let mut parsed = Vec::new();
         for entry in self.list(dir) {
             let is_yaml = entry.extension().is_some_and(|ext| ext == "yaml");
@@ -169,7 +179,20 @@ impl Reader<'_> {
                 );
                 continue;
             }
-            parsed.extend(self.parse(&entry));
+            parsed.extend(self.parse_or_note(&entry, unreadable));
+        }
+        parsed
+    }
+
+    /// [`Reader::parse`], noting the file in `unreadable` if it fails.
+    fn parse_or_note<T: DeserializeOwned>(
+        &mut self,
+        path: &Path,
+        unreadable: &mut Vec<PathBuf>,
+    ) -> Option<Loaded<T>> {
+        let parsed = self.parse(path);
+        if parsed.is_none() {
+            unreadable.push(path.to_path_buf());
         }
         parsed
     }
@@ -204,24 +227,14 @@ impl Reader<'_> {
             .and_then(|name| name.strip_suffix(".yaml"))
             .unwrap_or_default()
             .to_owned();
-        if text.lines().all(|line| {
-            let line = line.trim();
-            line.is_empty() || line.starts_with('#') || line == "---"
-        }) {
-            self.diagnostics.push(
-                Diagnostic::new(Span::file(path), "the file is empty")
-                    .hint("write the definition, or delete the file"),
-            );
-            return None;
-        }
-        match serde_saphyr::from_str_with_options::<T>(&text, yaml_options()) {
+        match parse_str(path, &text) {
             Ok(content) => Some(Loaded {
                 path: path.to_path_buf(),
                 name,
                 content,
             }),
-            Err(error) => {
-                self.diagnostics.push(yaml_diagnostic(path, &error));
+            Err(diagnostic) => {
+                self.diagnostics.push(diagnostic);
                 None
             }
         }
@@ -243,6 +256,13 @@ impl Reader<'_> {
                 return None;
             }
             Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                self.diagnostics.push(fail("the file does not exist".to_owned()).hint(
+                    "a spec directory starts with `versions.yaml`, the list of API versions; \
+                     spec/README.md shows it",
+                ));
+                return None;
+            }
             Err(error) => {
                 self.diagnostics
                     .push(fail(format!("cannot read the file: {error}")));
@@ -263,17 +283,25 @@ impl Reader<'_> {
                 Some(text)
             }
             Err(error) => {
-                let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-                let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
+                let bytes = error.as_bytes();
+                let valid_up_to = error.utf8_error().valid_up_to();
+                let valid = String::from_utf8_lossy(&bytes[..valid_up_to]);
+                let line = valid.matches('\n').count() + 1;
                 let column = valid
-                    .iter()
+                    .chars()
                     .rev()
-                    .take_while(|&&byte| byte != b'\n')
+                    .take_while(|&c| c != '\n')
                     .count()
                     + 1;
+                // Quote the line, with the bad bytes shown as `�`.
+                self.sources.add(path, &String::from_utf8_lossy(bytes));
+                let byte = bytes.get(valid_up_to).copied().unwrap_or_default();
                 self.diagnostics.push(
-                    Diagnostic::new(Span::at(path, line, column), "the file is not valid UTF-8")
-                        .hint("save the file as UTF-8"),
+                    Diagnostic::new(
+                        Span::at(path, line, column),
+                        format!("the file is not valid UTF-8: byte 0x{byte:02X} here is no UTF-8 character"),
+                    )
+                    .hint("save the file as UTF-8; spec files are UTF-8 text"),
                 );
                 None
             }
@@ -293,17 +321,204 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
+/// Parses the text of one spec file, as if read from `path` (relative to the
+/// spec directory): the check [`load`] runs on every file, without the
+/// file system. `T` is the kind of file, such as [`ObjectFile`].
+pub fn parse_file<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostics> {
+    let mut sources = Sources::default();
+    sources.add(path, text);
+    let mut diagnostics = Diagnostics::default();
+    match parse_str(path, text) {
+        Ok(content) => Ok(content),
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            match diagnostics.finish((), &sources) {
+                Err(diagnostics) => Err(diagnostics),
+                Ok(()) => Err(Diagnostics::default()),
+            }
+        }
+    }
+}
+
+/// Parses one file's text, or says why it cannot be.
+fn parse_str<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+    if text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---"
+    }) {
+        return Err(Diagnostic::new(Span::file(path), "the file is empty")
+            .hint("write the definition, or delete the file"));
+    }
+    serde_saphyr::from_str_with_options::<T>(text, yaml_options())
+        .map_err(|error| yaml_diagnostic(path, text, &error))
+}
+
+/// Parser limits: generous for real spec files, tight enough that an alias
+/// bomb or a runaway file fails fast with bounded memory.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_events: 200_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 100_000,
+        },
+    }
+}
+
 /// A YAML or shape error from serde-saphyr as one of our diagnostics.
-fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
-    let (line, column) = error.location().map_or((0, 0), |location| {
+fn yaml_diagnostic(path: &Path, text: &str, error: &serde_saphyr::Error) -> Diagnostic {
+    let (mut line, mut column) = error.location().map_or((0, 0), |location| {
         (location.line() as usize, location.column() as usize)
     });
-    let message = yaml_message(&error.without_snippet().to_string());
-    let hint = yaml_hint(&message);
+    let error = original_error(error);
+    if let serde_saphyr::Error::SerdeMissingField { .. } = error {
+        // Reported at the mapping's last key; its first key is where a
+        // reader looks for what the mapping holds.
+        (line, column) = mapping_start(text, line, column);
+    }
+    let (message, hint) = yaml_message_and_hint(error);
     let diagnostic = Diagnostic::new(Span::at(path, line, column), message);
     match hint {
         Some(hint) => diagnostic.hint(hint),
         None => diagnostic,
+    }
+}
+
+/// The error itself, without the snippet or alias wrappers around it.
+fn original_error(error: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    match error.without_snippet() {
+        serde_saphyr::Error::AliasError { error, .. } => original_error(error),
+        other => other,
+    }
+}
+
+/// The first line and column of the block mapping that has a key at
+/// `line`:`column`: the topmost key at that column with nothing less
+/// indented in between. A flow mapping, or a position that is no key, is
+/// returned unchanged.
+fn mapping_start(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let key_column = |text: &str| {
+        let indent = text.len() - text.trim_start_matches(' ').len();
+        let rest = &text[indent..];
+        let item = rest.len() - rest.trim_start_matches(['-', ' ']).len();
+        (indent + 1, indent + item + 1)
+    };
+    let mut start = line;
+    for number in (1..line).rev() {
+        let Some(text) = lines.get(number - 1) else {
+            break;
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (indent, key) = key_column(text);
+        if key == column && indent == column {
+            start = number;
+        } else if key == column {
+            // `- key: value`, the first key of a list item.
+            start = number;
+            break;
+        } else if indent <= column {
+            break;
+        }
+    }
+    if start == line {
+        (line, column)
+    } else {
+        (start, column)
+    }
+}
+
+/// Our message and hint for a YAML or shape error.
+fn yaml_message_and_hint(error: &serde_saphyr::Error) -> (String, Option<String>) {
+    use serde_saphyr::Error;
+    let owned = |message: &str, hint: &str| (message.to_owned(), Some(hint.to_owned()));
+    match error {
+        Error::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let listed = expected
+                .iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let close = crate::resolve::closest(field, expected.iter().copied());
+            let hint = match close {
+                Some(close) => format!("did you mean `{close}`? spec/README.md lists every key"),
+                None => "check the spelling; spec/README.md lists every key".to_owned(),
+            };
+            (
+                format!("unknown field `{field}`, expected one of {listed}"),
+                Some(hint),
+            )
+        }
+        Error::DuplicateMappingKey { key: Some(key), .. } => (
+            format!("the key `{key}` appears twice in this mapping"),
+            Some("each key may appear once; merge or rename the entries".to_owned()),
+        ),
+        Error::Unexpected { expected, .. } => match *expected {
+            "mapping start" => owned(
+                "expected a mapping (`key: value` entries) here",
+                "spec/README.md shows what each key holds",
+            ),
+            "sequence start" => owned(
+                "expected a list here",
+                "write a list as `[a, b]`, or as lines starting with `- `",
+            ),
+            "string scalar" | "scalar" => owned(
+                "expected a single value (text) here",
+                "write the value on the line of its key, or as a block under `key: |`",
+            ),
+            other => (format!("expected {other}"), None),
+        },
+        Error::InvalidScalar { ty: "boolean", .. } => owned(
+            "expected a boolean, `true` or `false`",
+            "write `true` or `false`",
+        ),
+        Error::Budget { breach, .. } => {
+            use serde_saphyr::budget::BudgetBreach;
+            let what = match breach {
+                BudgetBreach::AliasAnchorRatio { aliases, anchors } => {
+                    format!("{aliases} aliases of only {anchors} anchors")
+                }
+                BudgetBreach::Aliases { aliases } => format!("more than {aliases} aliases"),
+                BudgetBreach::Anchors { anchors } => format!("more than {anchors} anchors"),
+                BudgetBreach::Events { events } => format!("more than {events} YAML nodes"),
+                other => format!("{other:?}"),
+            };
+            (
+                format!("the file is too large or too repetitive for a spec file: {what}"),
+                Some("spec files must stay small; write values out instead of repeating aliases".to_owned()),
+            )
+        }
+        Error::AliasReplayLimitExceeded { .. }
+        | Error::AliasExpansionLimitExceeded { .. }
+        | Error::AliasReplayStackDepthExceeded { .. }
+        | Error::AliasReplayCounterOverflow { .. } => owned(
+            "the file's aliases expand to more than a spec file may hold",
+            "spec files must stay small; write values out instead of nesting aliases",
+        ),
+        Error::ExternalMessage {
+            source, msg, ..
+        } if matches!(**source, serde_saphyr::ExternalMessageSource::Parser(_)) => {
+            let hint = if msg.contains("tab") {
+                "indent with spaces; YAML does not allow tabs in indentation"
+            } else {
+                "check the quoting, the indentation and the brackets here and on the lines above; \
+                 a value containing `: ` or ` #` must be quoted"
+            };
+            (format!("invalid YAML: {msg}"), Some(hint.to_owned()))
+        }
+        other => {
+            let message = yaml_message(&other.to_string());
+            let hint = yaml_hint(&message);
+            (message, hint)
+        }
     }
 }
 
@@ -331,12 +546,12 @@ fn yaml_message(rendered: &str) -> String {
 
 /// A fix hint for the YAML errors people actually make.
 fn yaml_hint(message: &str) -> Option<String> {
-    if message.starts_with("unknown field") {
-        Some("check the spelling; spec/README.md lists every key".to_owned())
-    } else if message.starts_with("duplicate mapping key") {
+    if message.starts_with("duplicate mapping key") {
         Some("each key may appear once; merge or rename the entries".to_owned())
     } else if message.starts_with("missing field") {
         Some("add the key; spec/README.md says what it holds".to_owned())
+    } else if message.starts_with("multiple YAML documents") {
+        Some("a spec file holds one YAML document; remove the `---` separator".to_owned())
     } else if message.contains("budget") || message.contains("limit") {
         Some("spec files must stay small; avoid deeply nested aliases".to_owned())
     } else {

@@ -1,3 +1,4 @@
 //! The library side of `cargo xtask`, shared with the drift test.
 
 pub mod sync;
+pub mod versions;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::versions;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Maintainer commands of gigs-events")]
@@ -22,6 +23,18 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Register a new API version after the newest, with an empty overlay.
+    NewVersion {
+        /// The version's date, YYYY-MM-DD.
+        date: String,
+    },
+    /// Show what changed between two API versions, for code receiving webhooks.
+    Diff {
+        /// The older version, YYYY-MM-DD.
+        from: String,
+        /// The newer version, YYYY-MM-DD.
+        to: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -29,6 +42,16 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match cli.command {
         Command::Regen { check } => regen::run(&root, check),
+        Command::NewVersion { date } => {
+            versions::new_version(&root, &date).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Diff { from, to } => versions::diff(&root, &from, &to).map(|ok| {
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }),
     };
     match result {
         Ok(code) => code,

@@ -155,7 +155,9 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
             }
             Presence::OptionalNullable => {
                 serde_args.push(quote!(default));
-                serde_args.push(quote!(deserialize_with = "crate::__private::deserialize_nullable"));
+                serde_args.push(quote!(
+                    deserialize_with = "crate::__private::deserialize_nullable"
+                ));
                 quote!(::std::option::Option<::std::option::Option<#value>>)
             }
         };

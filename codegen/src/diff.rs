@@ -1,0 +1,265 @@
+//! What changed between two API versions, for someone receiving webhooks.
+//!
+//! "Breaking" means code written against the older version can misread or
+//! reject what the newer one sends: something removed, a type changed, a
+//! field that may now be absent or null. Additions are never breaking,
+//! because received data is open (unknown fields are ignored, enums are
+//! open, unknown event types are kept raw).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::ir::{EnumDef, Field, FieldKind, ObjectDef, TypeDef, TypeRef, Version};
+
+/// One change a consumer may care about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// What changed: `sim.metadata`, `com.gigs.plan.updated`, `simType`.
+    pub subject: String,
+    /// How, in a few words: `field added (map, optional)`.
+    pub what: String,
+    pub breaking: bool,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = if self.breaking {
+            "breaking"
+        } else {
+            "not breaking"
+        };
+        write!(f, "`{}`: {} ({verdict})", self.subject, self.what)
+    }
+}
+
+/// Every change from `old` to `new`, events first, then types by name.
+pub fn diff(old: &Version, new: &Version) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let old_events: BTreeMap<&str, _> = old
+        .events
+        .iter()
+        .map(|e| (e.event_type.as_str(), e))
+        .collect();
+    let new_events: BTreeMap<&str, _> = new
+        .events
+        .iter()
+        .map(|e| (e.event_type.as_str(), e))
+        .collect();
+    for (event_type, event) in &new_events {
+        match old_events.get(event_type) {
+            None => changes.push(change(event_type, "event added", false)),
+            Some(before) if before.data != event.data => changes.push(change(
+                event_type,
+                &format!("`data` changed from {} to {}", before.data, event.data),
+                true,
+            )),
+            Some(before) if before.previous_data && !event.previous_data => {
+                changes.push(change(event_type, "no longer carries `previousData`", true));
+            }
+            Some(before) if !before.previous_data && event.previous_data => {
+                changes.push(change(event_type, "now carries `previousData`", false));
+            }
+            Some(before) if before.deprecated.is_none() && event.deprecated.is_some() => {
+                changes.push(change(event_type, "deprecated", false));
+            }
+            Some(_) => {}
+        }
+    }
+    for event_type in old_events.keys() {
+        if !new_events.contains_key(event_type) {
+            changes.push(change(event_type, "event removed", true));
+        }
+    }
+    fields_diff(
+        "envelope",
+        &old.envelope,
+        &new.envelope,
+        old,
+        new,
+        &mut changes,
+    );
+
+    let old_objects = spec_named_objects(old);
+    let new_objects = spec_named_objects(new);
+    for (name, object) in &new_objects {
+        match old_objects.get(name) {
+            None => changes.push(change(name, "object added", false)),
+            Some(before) => {
+                fields_diff(name, &before.fields, &object.fields, old, new, &mut changes)
+            }
+        }
+    }
+    for name in old_objects.keys() {
+        if !new_objects.contains_key(name) {
+            changes.push(change(name, "object removed", true));
+        }
+    }
+    changes
+}
+
+fn change(subject: &str, what: &str, breaking: bool) -> Change {
+    Change {
+        subject: subject.to_owned(),
+        what: what.to_owned(),
+        breaking,
+    }
+}
+
+/// Objects by their spec name, which is what people call them.
+fn spec_named_objects(version: &Version) -> BTreeMap<&str, &ObjectDef> {
+    version
+        .types
+        .values()
+        .filter_map(|definition| match definition {
+            TypeDef::Object(object) => Some((object.spec_name.as_str(), object)),
+            TypeDef::Enum(_) => None,
+        })
+        .collect()
+}
+
+fn fields_diff(
+    owner: &str,
+    old_fields: &[Field],
+    new_fields: &[Field],
+    old: &Version,
+    new: &Version,
+    changes: &mut Vec<Change>,
+) {
+    for field in new_fields {
+        let subject = format!("{owner}.{}", field.wire_name);
+        let Some(before) = old_fields.iter().find(|f| f.wire_name == field.wire_name) else {
+            let presence = if field.required {
+                "required"
+            } else {
+                "optional"
+            };
+            changes.push(change(
+                &subject,
+                &format!("field added ({}, {presence})", describe(&field.kind, new)),
+                false,
+            ));
+            continue;
+        };
+        let (old_type, new_type) = (describe(&before.kind, old), describe(&field.kind, new));
+        if old_type != new_type {
+            changes.push(change(
+                &subject,
+                &format!("type changed from {old_type} to {new_type}"),
+                true,
+            ));
+        } else if let (Some(old_enum), Some(new_enum)) =
+            (enum_of(&before.kind, old), enum_of(&field.kind, new))
+        {
+            enum_diff(&subject, old_enum, new_enum, changes);
+        }
+        match (before.required, field.required) {
+            (true, false) => changes.push(change(&subject, "may now be absent", true)),
+            (false, true) => changes.push(change(&subject, "now always present", false)),
+            _ => {}
+        }
+        match (before.nullable, field.nullable) {
+            (false, true) => changes.push(change(&subject, "may now be null", true)),
+            (true, false) => changes.push(change(&subject, "never null any more", false)),
+            _ => {}
+        }
+        if before.deprecated.is_none() && field.deprecated.is_some() {
+            changes.push(change(&subject, "deprecated", false));
+        }
+    }
+    for field in old_fields {
+        if !new_fields.iter().any(|f| f.wire_name == field.wire_name) {
+            changes.push(change(
+                &format!("{owner}.{}", field.wire_name),
+                "field removed",
+                true,
+            ));
+        }
+    }
+}
+
+/// The enum a field holds, directly or in lists.
+fn enum_of<'a>(kind: &FieldKind, version: &'a Version) -> Option<&'a EnumDef> {
+    fn named(type_ref: &TypeRef) -> Option<&str> {
+        match type_ref {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::List(item) => named(item),
+            _ => None,
+        }
+    }
+    let FieldKind::Value(type_ref) = kind else {
+        return None;
+    };
+    match version.types.get(named(type_ref)?) {
+        Some(TypeDef::Enum(enum_def)) => Some(enum_def),
+        _ => None,
+    }
+}
+
+fn enum_diff(subject: &str, old: &EnumDef, new: &EnumDef, changes: &mut Vec<Change>) {
+    for value in &new.values {
+        if !old.values.iter().any(|v| v.wire == value.wire) {
+            changes.push(change(
+                subject,
+                &format!("enum value `{}` added", value.wire),
+                false,
+            ));
+        }
+    }
+    for value in &old.values {
+        if !new.values.iter().any(|v| v.wire == value.wire) {
+            changes.push(change(
+                subject,
+                &format!("enum value `{}` removed", value.wire),
+                true,
+            ));
+        }
+    }
+}
+
+/// A field's type in spec terms, for messages and comparison.
+fn describe(kind: &FieldKind, version: &Version) -> String {
+    match kind {
+        FieldKind::Const(value) => format!("constant `{value}`"),
+        FieldKind::EventType => "the event type".to_owned(),
+        FieldKind::Data => "the event's object".to_owned(),
+        FieldKind::PreviousData => "the previous values".to_owned(),
+        FieldKind::Value(type_ref) => describe_type(type_ref, version),
+    }
+}
+
+fn describe_type(type_ref: &TypeRef, version: &Version) -> String {
+    match type_ref {
+        TypeRef::String => "string".to_owned(),
+        TypeRef::Integer => "integer".to_owned(),
+        TypeRef::Boolean => "boolean".to_owned(),
+        TypeRef::Timestamp => "timestamp".to_owned(),
+        TypeRef::Date => "date".to_owned(),
+        TypeRef::Map => "map".to_owned(),
+        TypeRef::List(item) => format!("list<{}>", describe_type(item, version)),
+        TypeRef::Named(name) => match version.types.get(name) {
+            Some(TypeDef::Object(object)) => object.spec_name.clone(),
+            Some(TypeDef::Enum(_)) => "enum".to_owned(),
+            None => name.clone(),
+        },
+    }
+}
+
+/// The changes from `old` to `new` as a Markdown section.
+pub fn markdown_section(old: &Version, new: &Version) -> String {
+    let changes = diff(old, new);
+    let mut section = format!("## {} → {}\n\n", old.date, new.date);
+    if changes.is_empty() {
+        section.push_str("No change to events or objects.\n");
+        return section;
+    }
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    section.push_str(&format!(
+        "{} change{}, {breaking} breaking.\n\n",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    ));
+    for change in &changes {
+        section.push_str(&format!("- {change}\n"));
+    }
+    section
+}
