@@ -1,0 +1,99 @@
+//! The documented event catalog: every event type, in every version, with
+//! the names that are hardest to get right.
+
+use gigs_events::{latest, v2024_08_29, v2024_10_28, v2024_12_20};
+use gigs_events_tests::spec_examples;
+use serde_json::json;
+
+/// The event types of Gigs' documentation, all eighteen.
+const CATALOG: [&str; 18] = [
+    "com.gigs.addon.archived",
+    "com.gigs.addon.updated",
+    "com.gigs.device.deleted",
+    "com.gigs.device.updated",
+    "com.gigs.eSimProfile.disabled",
+    "com.gigs.eSimProfile.enabled",
+    "com.gigs.eSimProfile.updated",
+    "com.gigs.plan.published",
+    "com.gigs.plan.updated",
+    "com.gigs.sim.deleted",
+    "com.gigs.sim.retired",
+    "com.gigs.sim.updated",
+    "com.gigs.subscriptionChange.created",
+    "com.gigs.subscriptionChange.deleted",
+    "com.gigs.usageNotification.created",
+    "com.gigs.usageThreshold.exceeded",
+    "com.gigs.user.address.created",
+    "com.gigs.user.deleted",
+];
+
+#[test]
+fn every_version_knows_the_whole_catalog() {
+    assert_eq!(v2024_08_29::Event::TYPES, CATALOG);
+    assert_eq!(v2024_10_28::Event::TYPES, CATALOG);
+    assert_eq!(v2024_12_20::Event::TYPES, CATALOG);
+}
+
+#[test]
+fn every_catalog_event_has_an_example_in_every_version() {
+    let examples = spec_examples();
+    for version in ["2024-08-29", "2024-10-28", "2024-12-20"] {
+        let mut covered: Vec<&str> = examples
+            .iter()
+            .filter(|(date, _, _)| date == version)
+            .map(|(_, event_type, _)| event_type.as_str())
+            .collect();
+        covered.sort_unstable();
+        assert_eq!(covered, CATALOG, "{version}");
+    }
+}
+
+fn example(event_type: &str) -> Vec<u8> {
+    spec_examples()
+        .into_iter()
+        .find(|(version, kind, _)| version == "2024-12-20" && kind == event_type)
+        .map(|(_, _, body)| body)
+        .unwrap_or_else(|| panic!("no example for {event_type}"))
+}
+
+#[test]
+fn a_three_part_event_type_gets_its_own_variant() {
+    let body = example("com.gigs.user.address.created");
+    match latest::Event::from_json(&body).unwrap() {
+        latest::Event::UserAddressCreated(event) => {
+            assert_eq!(
+                latest::UserAddressCreated::TYPE,
+                "com.gigs.user.address.created"
+            );
+            assert!(event.data.id.starts_with("adr_"), "{}", event.data.id);
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+}
+
+#[test]
+fn a_hyphenated_enum_value_round_trips() {
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&example("com.gigs.device.updated")).unwrap();
+    body["data"]["model"]["type"] = json!("feature-phone");
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let latest::Event::DeviceUpdated(event) = latest::Event::from_json(&bytes).unwrap() else {
+        panic!("device.updated not dispatched");
+    };
+    let model = event.data.model.as_ref().unwrap();
+    assert_eq!(model.type_, latest::DeviceModelType::FeaturePhone);
+    let written = serde_json::to_value(&event).unwrap();
+    assert_eq!(written["data"]["model"]["type"], "feature-phone");
+}
+
+#[test]
+#[allow(deprecated)]
+fn the_deprecated_usage_threshold_event_still_parses() {
+    let body = example("com.gigs.usageThreshold.exceeded");
+    match latest::Event::from_json(&body).unwrap() {
+        latest::Event::UsageThresholdExceeded(event) => {
+            assert!((0..=100).contains(&event.data.threshold_percentage));
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+}
