@@ -76,11 +76,12 @@ impl<'a> EventHead<'a> {
     }
 }
 
-/// Parses the whole `body` as the event struct `T`, whose `type` is `event_type`.
-pub fn parse_event<T: DeserializeOwned>(body: &[u8], event_type: &str) -> Result<T, Error> {
+/// Parses the whole `body` as the event struct `T`, whose `type` is
+/// `event_type`, straight into the box its `Event` variant holds.
+pub fn parse_event<T: DeserializeOwned>(body: &[u8], event_type: &str) -> Result<Box<T>, Error> {
     match serde_json::from_slice(body) {
         Ok(event) => Ok(event),
-        Err(error) => Err(locate::<T>(body, error, Some(event_type))),
+        Err(error) => Err(locate::<Box<T>>(body, error, Some(event_type))),
     }
 }
 

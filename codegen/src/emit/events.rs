@@ -56,11 +56,8 @@ fn event_enum(version: &Version) -> TokenStream {
         .collect();
     let parse_arms = events.iter().map(|event| {
         let name = ident(&event.rust_name);
-        let event_type = &event.event_type;
         quote! {
-            #event_type => Self::#name(::std::boxed::Box::new(
-                crate::__private::parse_event(body, #event_type)?,
-            )),
+            #name::TYPE => crate::__private::parse_event(body, #name::TYPE).map(Self::#name),
         }
     });
     let type_arms = events.iter().map(|event| {
@@ -110,10 +107,12 @@ fn event_enum(version: &Version) -> TokenStream {
                 head: crate::__private::EventHead<'_>,
                 body: &[u8],
             ) -> ::std::result::Result<Self, crate::Error> {
-                ::std::result::Result::Ok(match head.event_type() {
+                match head.event_type() {
                     #(#parse_arms)*
-                    _ => Self::Unknown(::std::boxed::Box::new(head.into_raw(body)?)),
-                })
+                    _ => head
+                        .into_raw(body)
+                        .map(|event| Self::Unknown(::std::boxed::Box::new(event))),
+                }
             }
 
             /// The event's `type`, such as `com.gigs.plan.updated`.

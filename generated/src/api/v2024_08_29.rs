@@ -150,176 +150,84 @@ impl Event {
         head: crate::__private::EventHead<'_>,
         body: &[u8],
     ) -> ::std::result::Result<Self, crate::Error> {
-        ::std::result::Result::Ok(
-            match head.event_type() {
-                "com.gigs.addon.archived" => {
-                    Self::AddonArchived(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.addon.archived",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.addon.updated" => {
-                    Self::AddonUpdated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.addon.updated",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.device.deleted" => {
-                    Self::DeviceDeleted(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.device.deleted",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.device.updated" => {
-                    Self::DeviceUpdated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.device.updated",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.eSimProfile.disabled" => {
-                    Self::ESimProfileDisabled(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.eSimProfile.disabled",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.eSimProfile.enabled" => {
-                    Self::ESimProfileEnabled(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.eSimProfile.enabled",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.eSimProfile.updated" => {
-                    Self::ESimProfileUpdated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.eSimProfile.updated",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.plan.published" => {
-                    Self::PlanPublished(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.plan.published",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.plan.updated" => {
-                    Self::PlanUpdated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(body, "com.gigs.plan.updated")?,
-                        ),
-                    )
-                }
-                "com.gigs.sim.deleted" => {
-                    Self::SimDeleted(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(body, "com.gigs.sim.deleted")?,
-                        ),
-                    )
-                }
-                "com.gigs.sim.retired" => {
-                    Self::SimRetired(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(body, "com.gigs.sim.retired")?,
-                        ),
-                    )
-                }
-                "com.gigs.sim.updated" => {
-                    Self::SimUpdated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(body, "com.gigs.sim.updated")?,
-                        ),
-                    )
-                }
-                "com.gigs.subscriptionChange.created" => {
-                    Self::SubscriptionChangeCreated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.subscriptionChange.created",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.subscriptionChange.deleted" => {
-                    Self::SubscriptionChangeDeleted(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.subscriptionChange.deleted",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.usageNotification.created" => {
-                    Self::UsageNotificationCreated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.usageNotification.created",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.usageThreshold.exceeded" => {
-                    Self::UsageThresholdExceeded(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.usageThreshold.exceeded",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.user.address.created" => {
-                    Self::UserAddressCreated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.user.address.created",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.user.deleted" => {
-                    Self::UserDeleted(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(body, "com.gigs.user.deleted")?,
-                        ),
-                    )
-                }
-                _ => Self::Unknown(::std::boxed::Box::new(head.into_raw(body)?)),
-            },
-        )
+        match head.event_type() {
+            AddonArchived::TYPE => {
+                crate::__private::parse_event(body, AddonArchived::TYPE)
+                    .map(Self::AddonArchived)
+            }
+            AddonUpdated::TYPE => {
+                crate::__private::parse_event(body, AddonUpdated::TYPE)
+                    .map(Self::AddonUpdated)
+            }
+            DeviceDeleted::TYPE => {
+                crate::__private::parse_event(body, DeviceDeleted::TYPE)
+                    .map(Self::DeviceDeleted)
+            }
+            DeviceUpdated::TYPE => {
+                crate::__private::parse_event(body, DeviceUpdated::TYPE)
+                    .map(Self::DeviceUpdated)
+            }
+            ESimProfileDisabled::TYPE => {
+                crate::__private::parse_event(body, ESimProfileDisabled::TYPE)
+                    .map(Self::ESimProfileDisabled)
+            }
+            ESimProfileEnabled::TYPE => {
+                crate::__private::parse_event(body, ESimProfileEnabled::TYPE)
+                    .map(Self::ESimProfileEnabled)
+            }
+            ESimProfileUpdated::TYPE => {
+                crate::__private::parse_event(body, ESimProfileUpdated::TYPE)
+                    .map(Self::ESimProfileUpdated)
+            }
+            PlanPublished::TYPE => {
+                crate::__private::parse_event(body, PlanPublished::TYPE)
+                    .map(Self::PlanPublished)
+            }
+            PlanUpdated::TYPE => {
+                crate::__private::parse_event(body, PlanUpdated::TYPE)
+                    .map(Self::PlanUpdated)
+            }
+            SimDeleted::TYPE => {
+                crate::__private::parse_event(body, SimDeleted::TYPE)
+                    .map(Self::SimDeleted)
+            }
+            SimRetired::TYPE => {
+                crate::__private::parse_event(body, SimRetired::TYPE)
+                    .map(Self::SimRetired)
+            }
+            SimUpdated::TYPE => {
+                crate::__private::parse_event(body, SimUpdated::TYPE)
+                    .map(Self::SimUpdated)
+            }
+            SubscriptionChangeCreated::TYPE => {
+                crate::__private::parse_event(body, SubscriptionChangeCreated::TYPE)
+                    .map(Self::SubscriptionChangeCreated)
+            }
+            SubscriptionChangeDeleted::TYPE => {
+                crate::__private::parse_event(body, SubscriptionChangeDeleted::TYPE)
+                    .map(Self::SubscriptionChangeDeleted)
+            }
+            UsageNotificationCreated::TYPE => {
+                crate::__private::parse_event(body, UsageNotificationCreated::TYPE)
+                    .map(Self::UsageNotificationCreated)
+            }
+            UsageThresholdExceeded::TYPE => {
+                crate::__private::parse_event(body, UsageThresholdExceeded::TYPE)
+                    .map(Self::UsageThresholdExceeded)
+            }
+            UserAddressCreated::TYPE => {
+                crate::__private::parse_event(body, UserAddressCreated::TYPE)
+                    .map(Self::UserAddressCreated)
+            }
+            UserDeleted::TYPE => {
+                crate::__private::parse_event(body, UserDeleted::TYPE)
+                    .map(Self::UserDeleted)
+            }
+            _ => {
+                head.into_raw(body)
+                    .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
+            }
+        }
     }
     /// The event's `type`, such as `com.gigs.plan.updated`.
     pub fn event_type(&self) -> &str {
