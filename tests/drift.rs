@@ -16,3 +16,76 @@ fn generated_files_match_the_spec() {
         plan.diff()
     );
 }
+
+/// A copy of everything regeneration reads and writes, in a fresh directory.
+fn scratch_root(test: &str) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let scratch = std::env::temp_dir().join(format!("gigs-events-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    for dir in ["spec", "generated/src/api", "docs"] {
+        copy_dir(&root.join(dir), &scratch.join(dir));
+    }
+    std::fs::copy(
+        root.join("generated/Cargo.toml"),
+        scratch.join("generated/Cargo.toml"),
+    )
+    .unwrap();
+    scratch
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_edited_description_is_drift_until_regenerated() {
+    let root = scratch_root("edited-description");
+    assert!(xtask::sync::plan(&root).unwrap().is_up_to_date());
+
+    let price = root.join("spec/2024-08-29/objects/price.yaml");
+    let text = std::fs::read_to_string(&price).unwrap();
+    let edited = text.replacen("description: ", "description: Edited. ", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&price, edited).unwrap();
+
+    let plan = xtask::sync::plan(&root).unwrap();
+    assert!(!plan.is_up_to_date());
+    let changed: Vec<String> = plan
+        .changed()
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert_eq!(changed, ["generated/src/api/types/price.rs"]);
+    let diff = plan.diff();
+    assert!(diff.contains("--- a/generated/src/api/types/price.rs"), "{diff}");
+    assert!(diff.contains("+    /// Edited. "), "{diff}");
+
+    plan.apply(&root).unwrap();
+    assert!(xtask::sync::plan(&root).unwrap().is_up_to_date());
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn files_the_spec_no_longer_produces_are_drift_and_are_removed() {
+    let root = scratch_root("stale-file");
+    let stale = root.join("generated/src/api/types/retired_object.rs");
+    std::fs::write(&stale, "// @generated\n").unwrap();
+    let plan = xtask::sync::plan(&root).unwrap();
+    assert!(!plan.is_up_to_date());
+    assert_eq!(
+        plan.stale(),
+        [std::path::PathBuf::from("generated/src/api/types/retired_object.rs")]
+    );
+    plan.apply(&root).unwrap();
+    assert!(!stale.exists());
+    assert!(xtask::sync::plan(&root).unwrap().is_up_to_date());
+    let _ = std::fs::remove_dir_all(root);
+}
