@@ -65,7 +65,10 @@ fn an_edited_description_is_drift_until_regenerated() {
         .collect();
     assert_eq!(changed, ["generated/src/api/types/price.rs"]);
     let diff = plan.diff();
-    assert!(diff.contains("--- a/generated/src/api/types/price.rs"), "{diff}");
+    assert!(
+        diff.contains("--- a/generated/src/api/types/price.rs"),
+        "{diff}"
+    );
     assert!(diff.contains("+    /// Edited. "), "{diff}");
 
     plan.apply(&root).unwrap();
@@ -82,7 +85,9 @@ fn files_the_spec_no_longer_produces_are_drift_and_are_removed() {
     assert!(!plan.is_up_to_date());
     assert_eq!(
         plan.stale(),
-        [std::path::PathBuf::from("generated/src/api/types/retired_object.rs")]
+        [std::path::PathBuf::from(
+            "generated/src/api/types/retired_object.rs"
+        )]
     );
     plan.apply(&root).unwrap();
     assert!(!stale.exists());
