@@ -8,6 +8,7 @@
 //! itself, so regeneration and the drift check share one code path.
 
 mod cargo;
+pub mod conformance;
 pub mod diagnostic;
 pub mod diff;
 mod docs;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::versions;
+use xtask::{check_payload, versions};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Maintainer commands of gigs-events")]
@@ -28,6 +28,13 @@ enum Command {
         /// The version's date, YYYY-MM-DD.
         date: String,
     },
+    /// Check captured payloads against the spec: unknown fields and enum
+    /// values, type mismatches. Exits 0 only when every payload is fully described.
+    CheckPayload {
+        /// JSON files, each one webhook body.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Show what changed between two API versions, for code receiving webhooks.
     Diff {
         /// The older version, YYYY-MM-DD.
@@ -45,6 +52,13 @@ fn main() -> ExitCode {
         Command::NewVersion { date } => {
             versions::new_version(&root, &date).map(|()| ExitCode::SUCCESS)
         }
+        Command::CheckPayload { files } => check_payload::run(&root, &files).map(|ok| {
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }),
         Command::Diff { from, to } => versions::diff(&root, &from, &to).map(|ok| {
             if ok {
                 ExitCode::SUCCESS

@@ -1,0 +1,361 @@
+//! Checks a JSON payload against the spec, strictly: every field must be
+//! known, every enum value listed, every type right. The runtime is lenient
+//! on purpose; this is the maintainer's tool for noticing what Gigs sends
+//! that the spec does not describe yet, and the check on our own examples.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::ir::{EventDef, Field, FieldKind, Spec, TypeDef, TypeRef, Version};
+
+/// What kind of mismatch a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FindingKind {
+    /// The payload has a field the spec does not know.
+    UnknownField,
+    /// An enum value the spec does not list.
+    UnknownEnumValue,
+    /// A value of the wrong JSON type or format.
+    TypeMismatch,
+    /// A required field is absent.
+    MissingField,
+    /// `null` where the spec does not allow it.
+    UnexpectedNull,
+    /// A constant field with another value.
+    WrongConstant,
+    /// The payload's event type or version is not in the spec at all.
+    NotInSpec,
+}
+
+/// One place where the payload and the spec disagree.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    /// JSON path, `data.price.amount`; empty for the payload itself.
+    pub path: String,
+    pub kind: FindingKind,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// What [`check_payload`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadReport {
+    /// The version whose schema was used.
+    pub version: Option<String>,
+    /// The payload's event type, if it has one.
+    pub event_type: Option<String>,
+    /// Every mismatch, sorted by path.
+    pub findings: Vec<Finding>,
+}
+
+/// Checks `payload` against the event its `type` names, in the version its
+/// `version` names (the newest version when it names none).
+pub fn check_payload(spec: &Spec, payload: &Value) -> PayloadReport {
+    let event_type = payload
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let named_version = payload.get("version").and_then(Value::as_str);
+    let version = match named_version {
+        Some(date) => spec.versions.iter().find(|version| version.date == date),
+        None => spec.versions.last(),
+    };
+    let mut report = PayloadReport {
+        version: version.map(|version| version.date.clone()),
+        event_type: event_type.clone(),
+        findings: Vec::new(),
+    };
+    let Some(version) = version else {
+        report.findings.push(Finding {
+            path: "version".to_owned(),
+            kind: FindingKind::NotInSpec,
+            message: format!(
+                "API version `{}` is not in the spec",
+                named_version.unwrap_or_default()
+            ),
+        });
+        return report;
+    };
+    let event = event_type
+        .as_deref()
+        .and_then(|kind| version.events.iter().find(|event| event.event_type == kind));
+    match event {
+        Some(event) => report.findings = check_event(version, event, payload),
+        None => report.findings.push(Finding {
+            path: "type".to_owned(),
+            kind: FindingKind::NotInSpec,
+            message: match &event_type {
+                Some(kind) => format!("event type `{kind}` is not in version {}", version.date),
+                None => "the payload has no string `type`".to_owned(),
+            },
+        }),
+    }
+    report
+}
+
+/// Every mismatch between `payload` and `event` as defined in `version`.
+pub fn check_event(version: &Version, event: &EventDef, payload: &Value) -> Vec<Finding> {
+    let mut checker = Checker {
+        version,
+        findings: Vec::new(),
+    };
+    checker.event(event, payload);
+    checker.findings.sort();
+    checker.findings.dedup();
+    checker.findings
+}
+
+struct Checker<'a> {
+    version: &'a Version,
+    findings: Vec<Finding>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, path: &str, kind: FindingKind, message: String) {
+        self.findings.push(Finding {
+            path: path.to_owned(),
+            kind,
+            message,
+        });
+    }
+
+    fn event(&mut self, event: &EventDef, value: &Value) {
+        let Value::Object(map) = value else {
+            self.report(
+                "",
+                FindingKind::TypeMismatch,
+                "the payload is not a JSON object".to_owned(),
+            );
+            return;
+        };
+        let fields = &self.version.envelope;
+        for field in fields {
+            let path = field.wire_name.as_str();
+            let found = map.get(&field.wire_name);
+            match &field.kind {
+                FieldKind::EventType => {
+                    if found.and_then(Value::as_str) != Some(event.event_type.as_str()) {
+                        self.report(
+                            path,
+                            FindingKind::WrongConstant,
+                            format!("is not `{}`", event.event_type),
+                        );
+                    }
+                }
+                FieldKind::Data => match found {
+                    Some(data) => self.named(&event.data, data, path, false),
+                    None => self.report(
+                        path,
+                        FindingKind::MissingField,
+                        "required field is missing".to_owned(),
+                    ),
+                },
+                FieldKind::PreviousData => match (found, event.previous_data) {
+                    (Some(previous), true) => self.named(&event.data, previous, path, true),
+                    (Some(_), false) => self.report(
+                        path,
+                        FindingKind::UnknownField,
+                        format!(
+                            "`{}` does not carry previousData in the spec",
+                            event.event_type
+                        ),
+                    ),
+                    (None, _) => {}
+                },
+                _ => self.field(field, found, path, false),
+            }
+        }
+        self.unknown_fields(map, fields, "");
+    }
+
+    fn field(&mut self, field: &Field, found: Option<&Value>, path: &str, partial: bool) {
+        match (found, &field.kind) {
+            (None, _) if field.required && !partial => {
+                self.report(
+                    path,
+                    FindingKind::MissingField,
+                    "required field is missing".to_owned(),
+                );
+            }
+            (None, _) => {}
+            (Some(Value::Null), _) if field.nullable => {}
+            (Some(Value::Null), _) => {
+                self.report(
+                    path,
+                    FindingKind::UnexpectedNull,
+                    "is null, but the field is not nullable".to_owned(),
+                );
+            }
+            (Some(value), FieldKind::Const(constant)) => {
+                if value.as_str() != Some(constant.as_str()) {
+                    self.report(
+                        path,
+                        FindingKind::WrongConstant,
+                        format!("is not `{constant}`"),
+                    );
+                }
+            }
+            (Some(value), FieldKind::Value(type_ref)) => self.value(type_ref, value, path),
+            (Some(_), _) => {}
+        }
+    }
+
+    fn value(&mut self, type_ref: &TypeRef, value: &Value, path: &str) {
+        let ok = match type_ref {
+            TypeRef::String => value.is_string(),
+            TypeRef::Integer => value.is_i64(),
+            TypeRef::Boolean => value.is_boolean(),
+            TypeRef::Timestamp => value.as_str().is_some_and(is_timestamp),
+            TypeRef::Date => value.as_str().is_some_and(crate::resolve::is_date),
+            TypeRef::Map => value
+                .as_object()
+                .is_some_and(|map| map.values().all(Value::is_string)),
+            TypeRef::List(item) => match value.as_array() {
+                Some(items) => {
+                    for (index, element) in items.iter().enumerate() {
+                        self.value(item, element, &format!("{path}[{index}]"));
+                    }
+                    true
+                }
+                None => false,
+            },
+            TypeRef::Named(name) => {
+                self.named(name, value, path, false);
+                true
+            }
+        };
+        if !ok {
+            self.report(
+                path,
+                FindingKind::TypeMismatch,
+                format!(
+                    "expected {}, found {}",
+                    describe(type_ref),
+                    json_kind(value)
+                ),
+            );
+        }
+    }
+
+    fn named(&mut self, name: &str, value: &Value, path: &str, partial: bool) {
+        match self.version.types.get(name) {
+            Some(TypeDef::Object(object)) => {
+                let Value::Object(map) = value else {
+                    self.report(
+                        path,
+                        FindingKind::TypeMismatch,
+                        format!(
+                            "expected a {} object, found {}",
+                            object.spec_name,
+                            json_kind(value)
+                        ),
+                    );
+                    return;
+                };
+                for field in &object.fields {
+                    let field_path = format!("{path}.{}", field.wire_name);
+                    self.field(field, map.get(&field.wire_name), &field_path, partial);
+                }
+                self.unknown_fields(map, &object.fields, path);
+            }
+            Some(TypeDef::Enum(enum_def)) => match value.as_str() {
+                Some(text) if enum_def.values.iter().any(|listed| listed.wire == text) => {}
+                Some(text) => self.report(
+                    path,
+                    FindingKind::UnknownEnumValue,
+                    format!("`{text}` is not a listed value of {}", enum_def.rust_name),
+                ),
+                None => self.report(
+                    path,
+                    FindingKind::TypeMismatch,
+                    format!("expected a string, found {}", json_kind(value)),
+                ),
+            },
+            None => {}
+        }
+    }
+
+    fn unknown_fields(&mut self, map: &Map<String, Value>, fields: &[Field], path: &str) {
+        for key in map.keys() {
+            if !fields.iter().any(|field| &field.wire_name == key) {
+                let full = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                self.report(
+                    &full,
+                    FindingKind::UnknownField,
+                    "field not in the spec".to_owned(),
+                );
+            }
+        }
+    }
+}
+
+fn describe(type_ref: &TypeRef) -> String {
+    match type_ref {
+        TypeRef::String => "a string".to_owned(),
+        TypeRef::Integer => "an integer".to_owned(),
+        TypeRef::Boolean => "a boolean".to_owned(),
+        TypeRef::Timestamp => "an RFC 3339 timestamp".to_owned(),
+        TypeRef::Date => "a date (YYYY-MM-DD)".to_owned(),
+        TypeRef::Map => "a map of strings".to_owned(),
+        TypeRef::List(item) => format!("a list of {}", describe(item)),
+        TypeRef::Named(name) => name.clone(),
+    }
+}
+
+fn json_kind(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(_) => "a boolean".to_owned(),
+        Value::Number(number) if number.is_i64() || number.is_u64() => {
+            format!("the integer {number}")
+        }
+        Value::Number(number) => format!("the number {number}"),
+        Value::String(text) => format!("the string {text:?}"),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+pub fn is_timestamp(text: &str) -> bool {
+    let Some((date, time)) = text.split_once('T') else {
+        return false;
+    };
+    let (clock, zone_ok) = if let Some(clock) = time.strip_suffix('Z') {
+        (clock, true)
+    } else if time.len() > 6 && time.is_char_boundary(time.len() - 6) {
+        let (clock, zone) = time.split_at(time.len() - 6);
+        let zone = zone.as_bytes();
+        (
+            clock,
+            (zone[0] == b'+' || zone[0] == b'-') && zone[3] == b':',
+        )
+    } else {
+        (time, false)
+    };
+    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
+    let parts: Vec<&str> = whole.split(':').collect();
+    crate::resolve::is_date(date)
+        && zone_ok
+        && parts.len() == 3
+        && parts
+            .iter()
+            .all(|part| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()))
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
