@@ -81,7 +81,7 @@ fn the_command_exits_non_zero_unless_every_file_is_described() {
     let undescribed = dir.join("captured.json");
     std::fs::write(&undescribed, serde_json::to_vec(&payload).unwrap()).unwrap();
 
-    assert!(xtask::check_payload::run(&root(), &[described.clone()]).unwrap());
+    assert!(xtask::check_payload::run(&root(), std::slice::from_ref(&described)).unwrap());
     assert!(!xtask::check_payload::run(&root(), &[described, undescribed]).unwrap());
     let _ = std::fs::remove_dir_all(dir);
 }

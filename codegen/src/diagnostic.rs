@@ -145,7 +145,10 @@ impl Diagnostics {
         if self.0.is_empty() {
             return Ok(value);
         }
-        self.0.sort_by(|a, b| a.span.cmp(&b.span));
+        // By message too, so that the same problem found twice (say, in two
+        // versions) is adjacent and reported once.
+        self.0
+            .sort_by(|a, b| a.span.cmp(&b.span).then_with(|| a.message.cmp(&b.message)));
         self.0.dedup();
         for diagnostic in &mut self.0 {
             if diagnostic.source_line.is_none() && diagnostic.span.line > 0 {

@@ -257,10 +257,11 @@ impl Reader<'_> {
             }
             Ok(_) => {}
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                self.diagnostics.push(fail("the file does not exist".to_owned()).hint(
-                    "a spec directory starts with `versions.yaml`, the list of API versions; \
+                self.diagnostics
+                    .push(fail("the file does not exist".to_owned()).hint(
+                        "a spec directory starts with `versions.yaml`, the list of API versions; \
                      spec/README.md shows it",
-                ));
+                    ));
                 return None;
             }
             Err(error) => {
@@ -287,12 +288,7 @@ impl Reader<'_> {
                 let valid_up_to = error.utf8_error().valid_up_to();
                 let valid = String::from_utf8_lossy(&bytes[..valid_up_to]);
                 let line = valid.matches('\n').count() + 1;
-                let column = valid
-                    .chars()
-                    .rev()
-                    .take_while(|&c| c != '\n')
-                    .count()
-                    + 1;
+                let column = valid.chars().rev().take_while(|&c| c != '\n').count() + 1;
                 // Quote the line, with the bad bytes shown as `�`.
                 self.sources.add(path, &String::from_utf8_lossy(bytes));
                 let byte = bytes.get(valid_up_to).copied().unwrap_or_default();
@@ -309,35 +305,17 @@ impl Reader<'_> {
     }
 }
 
-/// Parser limits: generous for real spec files, tight enough that an alias
-/// bomb or a runaway file fails fast with bounded memory.
-fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_events: 200_000,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-        },
-    }
-}
-
 /// Parses the text of one spec file, as if read from `path` (relative to the
 /// spec directory): the check [`load`] runs on every file, without the
 /// file system. `T` is the kind of file, such as [`ObjectFile`].
 pub fn parse_file<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostics> {
-    let mut sources = Sources::default();
-    sources.add(path, text);
-    let mut diagnostics = Diagnostics::default();
-    match parse_str(path, text) {
-        Ok(content) => Ok(content),
-        Err(diagnostic) => {
-            diagnostics.push(diagnostic);
-            match diagnostics.finish((), &sources) {
-                Err(diagnostics) => Err(diagnostics),
-                Ok(()) => Err(Diagnostics::default()),
-            }
-        }
-    }
+    parse_str(path, text).map_err(|diagnostic| {
+        let mut sources = Sources::default();
+        sources.add(path, text);
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.push(diagnostic);
+        diagnostics.finish((), &sources).err().unwrap_or_default()
+    })
 }
 
 /// Parses one file's text, or says why it cannot be.
@@ -374,10 +352,18 @@ fn yaml_diagnostic(path: &Path, text: &str, error: &serde_saphyr::Error) -> Diag
         (location.line() as usize, location.column() as usize)
     });
     let error = original_error(error);
-    if let serde_saphyr::Error::SerdeMissingField { .. } = error {
+    match error {
         // Reported at the mapping's last key; its first key is where a
         // reader looks for what the mapping holds.
-        (line, column) = mapping_start(text, line, column);
+        serde_saphyr::Error::SerdeMissingField { .. } => {
+            (line, column) = mapping_start(text, line, column);
+        }
+        // Found after reading the whole file, and about the whole file.
+        serde_saphyr::Error::Budget {
+            breach: serde_saphyr::budget::BudgetBreach::AliasAnchorRatio { .. },
+            ..
+        } => (line, column) = (0, 0),
+        _ => {}
     }
     let (message, hint) = yaml_message_and_hint(error);
     let diagnostic = Diagnostic::new(Span::at(path, line, column), message);
@@ -395,18 +381,12 @@ fn original_error(error: &serde_saphyr::Error) -> &serde_saphyr::Error {
     }
 }
 
-/// The first line and column of the block mapping that has a key at
-/// `line`:`column`: the topmost key at that column with nothing less
-/// indented in between. A flow mapping, or a position that is no key, is
-/// returned unchanged.
+/// The first line of the block mapping that has a key at `line`:`column`:
+/// the topmost key at that column with nothing less indented in between
+/// (for a list item, its `- key` line). A flow mapping, or a position that is
+/// no key, is returned unchanged.
 fn mapping_start(text: &str, line: usize, column: usize) -> (usize, usize) {
     let lines: Vec<&str> = text.lines().collect();
-    let key_column = |text: &str| {
-        let indent = text.len() - text.trim_start_matches(' ').len();
-        let rest = &text[indent..];
-        let item = rest.len() - rest.trim_start_matches(['-', ' ']).len();
-        (indent + 1, indent + item + 1)
-    };
     let mut start = line;
     for number in (1..line).rev() {
         let Some(text) = lines.get(number - 1) else {
@@ -416,22 +396,23 @@ fn mapping_start(text: &str, line: usize, column: usize) -> (usize, usize) {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let (indent, key) = key_column(text);
+        // 1-based columns of the line's first character and of its key,
+        // after any `- ` list markers.
+        let indent = text.len() - text.trim_start_matches(' ').len() + 1;
+        let key = text.len() - text.trim_start_matches(['-', ' ']).len() + 1;
         if key == column && indent == column {
             start = number;
         } else if key == column {
-            // `- key: value`, the first key of a list item.
+            // `- key: value`: the first key of a list item.
             start = number;
             break;
-        } else if indent <= column {
+        } else if indent < column {
             break;
         }
+        // Otherwise the line is inside the value of one of the keys, such as
+        // a list written at the keys' column.
     }
-    if start == line {
-        (line, column)
-    } else {
-        (start, column)
-    }
+    (start, column)
 }
 
 /// Our message and hint for a YAML or shape error.
@@ -476,26 +457,52 @@ fn yaml_message_and_hint(error: &serde_saphyr::Error) -> (String, Option<String>
             ),
             other => (format!("expected {other}"), None),
         },
+        Error::SerdeInvalidType { .. } | Error::SerdeInvalidValue { .. } => (
+            yaml_message(&error.to_string()),
+            Some("spec/README.md shows what each key holds".to_owned()),
+        ),
         Error::InvalidScalar { ty: "boolean", .. } => owned(
             "expected a boolean, `true` or `false`",
             "write `true` or `false`",
         ),
         Error::Budget { breach, .. } => {
             use serde_saphyr::budget::BudgetBreach;
-            let what = match breach {
-                BudgetBreach::AliasAnchorRatio { aliases, anchors } => {
-                    format!("{aliases} aliases of only {anchors} anchors")
+            let message = match breach {
+                BudgetBreach::AliasAnchorRatio { aliases, anchors } => format!(
+                    "the file repeats YAML aliases too much: {aliases} aliases of {anchors} anchor{}",
+                    if *anchors == 1 { "" } else { "s" }
+                ),
+                BudgetBreach::Aliases { aliases } => {
+                    format!(
+                        "the file has too many YAML aliases: more than {}",
+                        aliases.saturating_sub(1)
+                    )
                 }
-                BudgetBreach::Aliases { aliases } => format!("more than {aliases} aliases"),
-                BudgetBreach::Anchors { anchors } => format!("more than {anchors} anchors"),
-                BudgetBreach::Events { events } => format!("more than {events} YAML nodes"),
-                other => format!("{other:?}"),
+                BudgetBreach::Anchors { anchors } => {
+                    format!(
+                        "the file has too many YAML anchors: more than {}",
+                        anchors.saturating_sub(1)
+                    )
+                }
+                BudgetBreach::Events { events } => format!(
+                    "the file is too large for a spec file: more than {} YAML nodes",
+                    events.saturating_sub(1)
+                ),
+                other => format!("the file is too large for a spec file: {other:?}"),
             };
             (
-                format!("the file is too large or too repetitive for a spec file: {what}"),
-                Some("spec files must stay small; write values out instead of repeating aliases".to_owned()),
+                message,
+                Some(
+                    "spec files must stay small; write values out instead of repeating aliases"
+                        .to_owned(),
+                ),
             )
         }
+        Error::MultipleDocuments { .. } => owned(
+            "the file holds more than one YAML document",
+            "a spec file is one YAML document; remove the `---` separator and what follows, \
+             or move it to a file of its own",
+        ),
         Error::AliasReplayLimitExceeded { .. }
         | Error::AliasExpansionLimitExceeded { .. }
         | Error::AliasReplayStackDepthExceeded { .. }
@@ -503,9 +510,9 @@ fn yaml_message_and_hint(error: &serde_saphyr::Error) -> (String, Option<String>
             "the file's aliases expand to more than a spec file may hold",
             "spec files must stay small; write values out instead of nesting aliases",
         ),
-        Error::ExternalMessage {
-            source, msg, ..
-        } if matches!(**source, serde_saphyr::ExternalMessageSource::Parser(_)) => {
+        Error::ExternalMessage { source, msg, .. }
+            if matches!(**source, serde_saphyr::ExternalMessageSource::Parser(_)) =>
+        {
             let hint = if msg.contains("tab") {
                 "indent with spaces; YAML does not allow tabs in indentation"
             } else {
@@ -546,12 +553,12 @@ fn yaml_message(rendered: &str) -> String {
 
 /// A fix hint for the YAML errors people actually make.
 fn yaml_hint(message: &str) -> Option<String> {
-    if message.starts_with("duplicate mapping key") {
+    if message.starts_with("unknown field") {
+        Some("check the spelling; spec/README.md lists every key".to_owned())
+    } else if message.starts_with("duplicate mapping key") {
         Some("each key may appear once; merge or rename the entries".to_owned())
     } else if message.starts_with("missing field") {
         Some("add the key; spec/README.md says what it holds".to_owned())
-    } else if message.starts_with("multiple YAML documents") {
-        Some("a spec file holds one YAML document; remove the `---` separator".to_owned())
     } else if message.contains("budget") || message.contains("limit") {
         Some("spec files must stay small; avoid deeply nested aliases".to_owned())
     } else {

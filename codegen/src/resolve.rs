@@ -146,6 +146,9 @@ struct Drafts {
     objects: BTreeMap<String, ObjectDraft>,
     enums: BTreeMap<String, EnumDraft>,
     events: BTreeMap<String, EventDraft>,
+    /// Objects and enums whose file could not be read or parsed, in this
+    /// version or an earlier one: references to them are not reported again.
+    unreadable: BTreeSet<String>,
 }
 
 impl Drafts {
@@ -156,10 +159,23 @@ impl Drafts {
         is_first: bool,
         diagnostics: &mut Diagnostics,
     ) {
+        for path in &files.unreadable {
+            let kind = path.parent().and_then(Path::file_name);
+            let name = path.file_stem().and_then(|name| name.to_str());
+            if let (Some(kind), Some(name)) = (kind, name)
+                && (kind == "objects" || kind == "enums")
+            {
+                self.unreadable.insert(name.to_owned());
+            }
+        }
+        let envelope_unreadable = files
+            .unreadable
+            .iter()
+            .any(|path| path.ends_with("envelope.yaml"));
         if let Some(envelope) = &files.envelope {
             let previous = self.envelope.take();
             self.envelope = object_draft(envelope, previous, diagnostics);
-        } else if is_first {
+        } else if is_first && !envelope_unreadable {
             diagnostics.push(
                 Diagnostic::new(
                     Span::file(Path::new(date)),
@@ -580,6 +596,26 @@ impl<'a> VersionResolver<'a> {
         }
     }
 
+    /// The note of `deprecated`, which says what to use instead: a bare
+    /// `true` (read as the text "true") or an empty note says nothing.
+    fn deprecation(&mut self, note: Option<&Spanned<String>>, file: &Path) -> Option<String> {
+        let note = note?;
+        let text = note.value.trim();
+        if text.is_empty() || text == "true" || text == "false" {
+            let message = if text.is_empty() {
+                "`deprecated` is empty; it takes a note saying what to use instead".to_owned()
+            } else {
+                format!("`deprecated` takes a note saying what to use instead, not `{text}`")
+            };
+            self.diagnostics.push(
+                Diagnostic::new(span_of(file, note), message).hint(
+                    "write the note, such as `deprecated: Use allowances.dataBytes instead.`",
+                ),
+            );
+        }
+        Some(text.to_owned())
+    }
+
     fn description(&mut self, description: Option<&Spanned<String>>, file: &Path) -> String {
         match description {
             Some(text) if !text.value.trim().is_empty() => text.value.trim().to_owned(),
@@ -629,6 +665,7 @@ impl<'a> VersionResolver<'a> {
             );
         }
         let mut resolved: Vec<EnumValue> = Vec::new();
+        let mut listed: BTreeSet<&str> = BTreeSet::new();
         let mut variant_spans: BTreeMap<String, (String, Span)> = BTreeMap::new();
         variant_spans.insert(
             "Unrecognized".to_owned(),
@@ -640,7 +677,7 @@ impl<'a> VersionResolver<'a> {
         for (value, file) in values {
             let span = span_of(file, value);
             let spec = &value.value;
-            if resolved.iter().any(|existing| existing.wire == spec.value) {
+            if !listed.insert(spec.value.as_str()) {
                 self.diagnostics.push(
                     Diagnostic::new(span, format!("the value `{}` is listed twice", spec.value))
                         .hint("remove the second one"),
@@ -724,30 +761,38 @@ impl<'a> VersionResolver<'a> {
             None => names::field_name(&wire),
         };
         if !names::is_snake(&rust_name) || rust_name.is_empty() {
-            self.diagnostics.push(
-                Diagnostic::new(
+            let diagnostic = match &spec.rust_name {
+                Some(name) => Diagnostic::new(
+                    span_of(file, name),
+                    format!("`{rust_name}` is not a snake_case Rust field name"),
+                )
+                .hint("write `rust_name` in snake_case, such as `plan_id`"),
+                None => Diagnostic::new(
                     span.clone(),
                     format!("the field `{wire}` gives no Rust field name (got `{rust_name}`)"),
                 )
                 .hint("set `rust_name` to a snake_case name"),
-            );
+            };
+            self.diagnostics.push(diagnostic);
             return None;
         }
-        let kinds_given = [
-            spec.type_expr.is_some(),
-            spec.enum_values.is_some(),
-            spec.const_value.is_some(),
+        let kinds_given: Vec<&str> = [
+            ("`type`", spec.type_expr.is_some()),
+            ("`enum`", spec.enum_values.is_some()),
+            ("`const`", spec.const_value.is_some()),
         ]
-        .iter()
-        .filter(|given| **given)
-        .count();
-        if kinds_given != 1 {
+        .into_iter()
+        .filter_map(|(key, given)| given.then_some(key))
+        .collect();
+        if kinds_given.len() != 1 {
+            let message = match kinds_given.as_slice() {
+                [] => format!("the field `{wire}` has no `type`, `enum` or `const`"),
+                [first, second] => format!("the field `{wire}` has both {first} and {second}"),
+                _ => format!("the field `{wire}` has `type`, `enum` and `const`"),
+            };
             self.diagnostics.push(
-                Diagnostic::new(
-                    span,
-                    format!("the field `{wire}` needs exactly one of `type`, `enum` and `const`"),
-                )
-                .hint("`type: string`, `enum: [a, b]` or `const: value`"),
+                Diagnostic::new(span, message)
+                    .hint("give it exactly one: `type: string`, `enum: [a, b]` or `const: value`"),
             );
             return None;
         }
@@ -840,10 +885,7 @@ impl<'a> VersionResolver<'a> {
             kind,
             required: spec.required.unwrap_or(true),
             nullable: spec.nullable.unwrap_or(false),
-            deprecated: spec
-                .deprecated
-                .as_ref()
-                .map(|note| note.value.trim().to_owned()),
+            deprecated: self.deprecation(spec.deprecated.as_ref(), file),
             preview: spec.preview.unwrap_or(false),
             description,
             example: spec.example.clone(),
@@ -894,12 +936,15 @@ impl<'a> VersionResolver<'a> {
                 .map(|item| TypeRef::List(Box::new(item))),
             ValueExpr::Name(name) => match self.names.get(name) {
                 Some(rust_name) => Some(TypeRef::Named(rust_name.clone())),
+                None if self.drafts.unreadable.contains(name) => None,
                 None => {
                     let mut diagnostic = Diagnostic::new(
                         span,
                         format!("no object or enum named `{name}` in version {}", self.date),
                     );
-                    diagnostic = match closest(name, self.names.keys()) {
+                    let primitives = ["string", "integer", "boolean", "timestamp", "date", "map"];
+                    let candidates = self.names.keys().map(String::as_str).chain(primitives);
+                    diagnostic = match closest(name, candidates) {
                         Some(close) => diagnostic.hint(format!("did you mean `{close}`?")),
                         None => diagnostic.hint(format!(
                             "define it in `objects/{name}.yaml` or `enums/{name}.yaml`"
@@ -992,6 +1037,7 @@ impl<'a> VersionResolver<'a> {
         let data_span = span_of(file, &spec.data);
         let data = match self.names.get(&spec.data.value) {
             Some(rust) if matches!(self.types.get(rust), Some(TypeDef::Object(_))) => rust.clone(),
+            None if self.drafts.unreadable.contains(&spec.data.value) => return None,
             _ => {
                 let mut diagnostic = Diagnostic::new(
                     data_span,
@@ -1000,7 +1046,8 @@ impl<'a> VersionResolver<'a> {
                         spec.data.value, self.date
                     ),
                 );
-                diagnostic = match closest(&spec.data.value, self.drafts.objects.keys()) {
+                let objects = self.drafts.objects.keys().map(String::as_str);
+                diagnostic = match closest(&spec.data.value, objects) {
                     Some(close) => diagnostic.hint(format!("did you mean `{close}`?")),
                     None => {
                         diagnostic.hint(format!("define it in `objects/{}.yaml`", spec.data.value))
@@ -1010,11 +1057,12 @@ impl<'a> VersionResolver<'a> {
                 return None;
             }
         };
-        if spec.previous_data {
+        let previous_data = spec.previous_data.as_ref().is_some_and(|flag| flag.value);
+        if let Some(flag) = spec.previous_data.as_ref().filter(|flag| flag.value) {
             if !has_previous_data {
                 self.diagnostics.push(
                     Diagnostic::new(
-                        type_span.clone(),
+                        span_of(file, flag),
                         "the event has `previous_data: true`, but the envelope has no `$previous_data` field",
                     )
                     .hint("add `previousData: {type: $previous_data, required: false, ...}` to the envelope"),
@@ -1030,12 +1078,9 @@ impl<'a> VersionResolver<'a> {
             event_type: event_type.to_owned(),
             rust_name,
             data,
-            previous_data: spec.previous_data,
+            previous_data,
             description,
-            deprecated: spec
-                .deprecated
-                .as_ref()
-                .map(|note| note.value.trim().to_owned()),
+            deprecated: self.deprecation(spec.deprecated.as_ref(), file),
             example: spec.example.as_ref().map(|example| Example {
                 json: example.value.clone(),
                 span: span_of(file, example),
@@ -1067,16 +1112,33 @@ impl<'a> VersionResolver<'a> {
             if let Some(cycle) = find_cycle(start, &edges)
                 && reported.insert(cycle.iter().min().copied().unwrap_or_default().to_owned())
             {
+                // Point at the field that starts the cycle, and name the
+                // objects as the spec does.
+                let next = cycle.get(1).copied().unwrap_or_default();
                 let span = match self.types.get(*start) {
-                    Some(TypeDef::Object(object)) => object.span.clone(),
+                    Some(TypeDef::Object(object)) => object
+                        .fields
+                        .iter()
+                        .find(|field| match &field.kind {
+                            FieldKind::Value(type_ref) => named_in(type_ref) == Some(next),
+                            _ => false,
+                        })
+                        .map_or_else(|| object.span.clone(), |field| field.span.clone()),
                     _ => Span::default(),
                 };
+                let spec_names: Vec<&str> = cycle
+                    .iter()
+                    .map(|name| match self.types.get(*name) {
+                        Some(TypeDef::Object(object)) => object.spec_name.as_str(),
+                        _ => name,
+                    })
+                    .collect();
                 self.diagnostics.push(
                     Diagnostic::new(
                         span,
                         format!(
                             "objects contain each other in a cycle: {}",
-                            cycle.join(" → ")
+                            spec_names.join(" → ")
                         ),
                     )
                     .hint("refer to one of them by id (`type: string`) instead of embedding it"),
@@ -1125,8 +1187,12 @@ fn find_cycle<'a>(start: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Op
 }
 
 /// The candidate closest to `name`, if one is close enough to be a typo.
-fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
+        .into_iter()
         .map(|candidate| {
             (
                 edit_distance(&name.to_lowercase(), &candidate.to_lowercase()),
@@ -1135,7 +1201,7 @@ fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Opti
         })
         .filter(|(distance, _)| *distance <= 2)
         .min()
-        .map(|(_, candidate)| candidate.as_str())
+        .map(|(_, candidate)| candidate)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

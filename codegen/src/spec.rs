@@ -133,8 +133,7 @@ pub struct EventFile {
     #[serde(rename = "type")]
     pub event_type: Spanned<String>,
     pub data: Spanned<String>,
-    #[serde(default)]
-    pub previous_data: bool,
+    pub previous_data: Option<Spanned<bool>>,
     pub description: Spanned<String>,
     pub deprecated: Option<Spanned<String>>,
     pub example: Option<Spanned<String>>,

@@ -1,5 +1,6 @@
 //! `cargo xtask`: the maintainer commands of gigs-events.
 
+mod measure;
 mod regen;
 
 use std::path::PathBuf;
@@ -42,6 +43,22 @@ enum Command {
         /// The newer version, YYYY-MM-DD.
         to: String,
     },
+    /// Time a clean build of gigs-events with one version and with all, and
+    /// count the generated lines.
+    MeasureBuild {
+        /// The version feature to time alone (default: the oldest).
+        #[arg(long)]
+        feature: Option<String>,
+        /// Builds per configuration; the fastest counts.
+        #[arg(long, default_value_t = 1)]
+        runs: usize,
+        /// Time release builds instead of dev builds.
+        #[arg(long)]
+        release: bool,
+        /// Only count the generated lines.
+        #[arg(long)]
+        lines_only: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +83,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }),
+        Command::MeasureBuild {
+            feature,
+            runs,
+            release,
+            lines_only,
+        } => measure::run(
+            &root,
+            &measure::Options {
+                feature,
+                runs,
+                release,
+                lines_only,
+            },
+        ),
     };
     match result {
         Ok(code) => code,

@@ -48,41 +48,24 @@ impl Event {
         head: crate::__private::EventHead<'_>,
         body: &[u8],
     ) -> ::std::result::Result<Self, crate::Error> {
-        ::std::result::Result::Ok(
-            match head.event_type() {
-                "com.gigs.widget.created" => {
-                    Self::WidgetCreated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.widget.created",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.widget.part.added" => {
-                    Self::WidgetPartAdded(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.widget.part.added",
-                            )?,
-                        ),
-                    )
-                }
-                "com.gigs.widget.updated" => {
-                    Self::WidgetUpdated(
-                        ::std::boxed::Box::new(
-                            crate::__private::parse_event(
-                                body,
-                                "com.gigs.widget.updated",
-                            )?,
-                        ),
-                    )
-                }
-                _ => Self::Unknown(::std::boxed::Box::new(head.into_raw(body)?)),
-            },
-        )
+        match head.event_type() {
+            WidgetCreated::TYPE => {
+                crate::__private::parse_event(body, WidgetCreated::TYPE)
+                    .map(Self::WidgetCreated)
+            }
+            WidgetPartAdded::TYPE => {
+                crate::__private::parse_event(body, WidgetPartAdded::TYPE)
+                    .map(Self::WidgetPartAdded)
+            }
+            WidgetUpdated::TYPE => {
+                crate::__private::parse_event(body, WidgetUpdated::TYPE)
+                    .map(Self::WidgetUpdated)
+            }
+            _ => {
+                head.into_raw(body)
+                    .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
+            }
+        }
     }
     /// The event's `type`, such as `com.gigs.plan.updated`.
     pub fn event_type(&self) -> &str {

@@ -1,0 +1,481 @@
+//! Parsing throughput of `Event::from_json`, against what serde_json does
+//! with the same bytes.
+//!
+//! For each payload (the four seed payloads, one at a time, and a mixed
+//! stream of the seeds and several spec examples), one group measures:
+//!
+//! - `from_json`: `Event::from_json` of the payload's version module;
+//! - `versioned`: `VersionedEvent::from_json`, which also picks the module;
+//! - `struct`: `serde_json::from_slice` straight into the concrete event
+//!   struct, the floor for these types;
+//! - `tagged_enum`: a serde internally tagged enum (`#[serde(tag = "type")]`)
+//!   over the same structs, the obvious way to write `Event` by hand;
+//! - `value`: `serde_json::Value`;
+//! - `ignored_any`: `serde::de::IgnoredAny`, which only checks the syntax.
+//!
+//! Every parse includes dropping what it built. Run with
+//! `cargo bench -p gigs-events --bench parse`. After a run, the bench reads
+//! criterion's estimates back (`target/criterion/parse_<payload>/<method>/
+//! new/estimates.json`, the median of each) and prints two Markdown tables:
+//! the throughput of every method and the ratios the crate aims for.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput};
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+/// A parse of a body with one method; `false` when it failed.
+type Parser = fn(&[u8]) -> bool;
+
+/// The seed payloads, each benchmarked on its own and in the mixed stream.
+const SEEDS: &[(&str, &[u8])] = &[
+    (
+        "plan.updated",
+        include_bytes!("../../tests/fixtures/seeds/plan.updated.json"),
+    ),
+    (
+        "addon.updated",
+        include_bytes!("../../tests/fixtures/seeds/addon.updated.json"),
+    ),
+    (
+        "eSimProfile.updated",
+        include_bytes!("../../tests/fixtures/seeds/eSimProfile.updated.json"),
+    ),
+    (
+        "subscriptionChange.deleted",
+        include_bytes!("../../tests/fixtures/seeds/subscriptionChange.deleted.json"),
+    ),
+];
+
+/// Spec examples (`spec/2024-08-29/events/<name>.yaml`) added to the mixed
+/// stream, chosen for shapes the seeds do not have: lists of objects,
+/// nested optional objects, dates and maps.
+const SPEC_EXAMPLES: &[&str] = &[
+    "sim.updated",
+    "device.updated",
+    "usageNotification.created",
+    "user.address.created",
+];
+
+/// The method names, in the order of [`Methods::all`].
+const METHODS: [&str; 6] = [
+    "from_json",
+    "versioned",
+    "struct",
+    "tagged_enum",
+    "value",
+    "ignored_any",
+];
+
+/// The parsers of one payload, one per method.
+#[derive(Debug, Clone, Copy)]
+struct Methods {
+    from_json: Parser,
+    versioned: Parser,
+    concrete: Parser,
+    tagged_enum: Parser,
+    value: Parser,
+    ignored_any: Parser,
+}
+
+impl Methods {
+    fn all(&self) -> [Parser; 6] {
+        [
+            self.from_json,
+            self.versioned,
+            self.concrete,
+            self.tagged_enum,
+            self.value,
+            self.ignored_any,
+        ]
+    }
+}
+
+/// One benchmarked body.
+#[derive(Debug)]
+struct Payload {
+    name: String,
+    body: Vec<u8>,
+    methods: Methods,
+}
+
+fn parse_into<T: DeserializeOwned>(body: &[u8]) -> bool {
+    match serde_json::from_slice::<T>(body) {
+        Ok(parsed) => {
+            black_box(&parsed);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+fn versioned(body: &[u8]) -> bool {
+    match gigs_events::VersionedEvent::from_json(body) {
+        Ok(event) => {
+            black_box(&event);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// For one version module: `Event::from_json`, the internally tagged enum
+/// over its event structs, and the concrete struct of each event type.
+macro_rules! version_parsers {
+    ($name:ident, $module:ident) => {
+        mod $name {
+            #![allow(deprecated)]
+
+            use gigs_events::$module as api;
+            use serde::Deserialize;
+
+            use super::{Parser, parse_into};
+
+            /// The internally tagged enum serde derives for these events:
+            /// it buffers the whole body before it knows the variant.
+            #[derive(Debug, Deserialize)]
+            #[serde(tag = "type")]
+            #[allow(dead_code)]
+            enum Naive {
+                #[serde(rename = "com.gigs.addon.archived")]
+                AddonArchived(Box<api::AddonArchived>),
+                #[serde(rename = "com.gigs.addon.updated")]
+                AddonUpdated(Box<api::AddonUpdated>),
+                #[serde(rename = "com.gigs.device.deleted")]
+                DeviceDeleted(Box<api::DeviceDeleted>),
+                #[serde(rename = "com.gigs.device.updated")]
+                DeviceUpdated(Box<api::DeviceUpdated>),
+                #[serde(rename = "com.gigs.eSimProfile.disabled")]
+                ESimProfileDisabled(Box<api::ESimProfileDisabled>),
+                #[serde(rename = "com.gigs.eSimProfile.enabled")]
+                ESimProfileEnabled(Box<api::ESimProfileEnabled>),
+                #[serde(rename = "com.gigs.eSimProfile.updated")]
+                ESimProfileUpdated(Box<api::ESimProfileUpdated>),
+                #[serde(rename = "com.gigs.plan.published")]
+                PlanPublished(Box<api::PlanPublished>),
+                #[serde(rename = "com.gigs.plan.updated")]
+                PlanUpdated(Box<api::PlanUpdated>),
+                #[serde(rename = "com.gigs.sim.deleted")]
+                SimDeleted(Box<api::SimDeleted>),
+                #[serde(rename = "com.gigs.sim.retired")]
+                SimRetired(Box<api::SimRetired>),
+                #[serde(rename = "com.gigs.sim.updated")]
+                SimUpdated(Box<api::SimUpdated>),
+                #[serde(rename = "com.gigs.subscriptionChange.created")]
+                SubscriptionChangeCreated(Box<api::SubscriptionChangeCreated>),
+                #[serde(rename = "com.gigs.subscriptionChange.deleted")]
+                SubscriptionChangeDeleted(Box<api::SubscriptionChangeDeleted>),
+                #[serde(rename = "com.gigs.usageNotification.created")]
+                UsageNotificationCreated(Box<api::UsageNotificationCreated>),
+                #[serde(rename = "com.gigs.usageThreshold.exceeded")]
+                UsageThresholdExceeded(Box<api::UsageThresholdExceeded>),
+                #[serde(rename = "com.gigs.user.address.created")]
+                UserAddressCreated(Box<api::UserAddressCreated>),
+                #[serde(rename = "com.gigs.user.deleted")]
+                UserDeleted(Box<api::UserDeleted>),
+            }
+
+            pub fn from_json(body: &[u8]) -> bool {
+                match api::Event::from_json(body) {
+                    Ok(event) => {
+                        std::hint::black_box(&event);
+                        // A payload that fell through to `Unknown` would
+                        // measure the wrong thing.
+                        !matches!(event, api::Event::Unknown(_))
+                    }
+                    Err(_) => false,
+                }
+            }
+
+            pub fn tagged_enum(body: &[u8]) -> bool {
+                parse_into::<Naive>(body)
+            }
+
+            /// The parser into the concrete struct of `event_type`.
+            pub fn concrete(event_type: &str) -> Option<Parser> {
+                let parser: Parser = match event_type {
+                    api::AddonArchived::TYPE => parse_into::<api::AddonArchived>,
+                    api::AddonUpdated::TYPE => parse_into::<api::AddonUpdated>,
+                    api::DeviceDeleted::TYPE => parse_into::<api::DeviceDeleted>,
+                    api::DeviceUpdated::TYPE => parse_into::<api::DeviceUpdated>,
+                    api::ESimProfileDisabled::TYPE => parse_into::<api::ESimProfileDisabled>,
+                    api::ESimProfileEnabled::TYPE => parse_into::<api::ESimProfileEnabled>,
+                    api::ESimProfileUpdated::TYPE => parse_into::<api::ESimProfileUpdated>,
+                    api::PlanPublished::TYPE => parse_into::<api::PlanPublished>,
+                    api::PlanUpdated::TYPE => parse_into::<api::PlanUpdated>,
+                    api::SimDeleted::TYPE => parse_into::<api::SimDeleted>,
+                    api::SimRetired::TYPE => parse_into::<api::SimRetired>,
+                    api::SimUpdated::TYPE => parse_into::<api::SimUpdated>,
+                    api::SubscriptionChangeCreated::TYPE => {
+                        parse_into::<api::SubscriptionChangeCreated>
+                    }
+                    api::SubscriptionChangeDeleted::TYPE => {
+                        parse_into::<api::SubscriptionChangeDeleted>
+                    }
+                    api::UsageNotificationCreated::TYPE => {
+                        parse_into::<api::UsageNotificationCreated>
+                    }
+                    api::UsageThresholdExceeded::TYPE => parse_into::<api::UsageThresholdExceeded>,
+                    api::UserAddressCreated::TYPE => parse_into::<api::UserAddressCreated>,
+                    api::UserDeleted::TYPE => parse_into::<api::UserDeleted>,
+                    _ => return None,
+                };
+                Some(parser)
+            }
+        }
+    };
+}
+
+version_parsers!(v2024_08_29, v2024_08_29);
+version_parsers!(v2024_10_28, v2024_10_28);
+version_parsers!(v2024_12_20, v2024_12_20);
+
+/// The parsers for a body of API version `version` and type `event_type`.
+fn methods(version: &str, event_type: &str) -> Option<Methods> {
+    let (from_json, tagged_enum, concrete): (Parser, Parser, Option<Parser>) = match version {
+        "2024-08-29" => (
+            v2024_08_29::from_json,
+            v2024_08_29::tagged_enum,
+            v2024_08_29::concrete(event_type),
+        ),
+        "2024-10-28" => (
+            v2024_10_28::from_json,
+            v2024_10_28::tagged_enum,
+            v2024_10_28::concrete(event_type),
+        ),
+        "2024-12-20" => (
+            v2024_12_20::from_json,
+            v2024_12_20::tagged_enum,
+            v2024_12_20::concrete(event_type),
+        ),
+        _ => return None,
+    };
+    Some(Methods {
+        from_json,
+        versioned,
+        concrete: concrete?,
+        tagged_enum,
+        value: parse_into::<serde_json::Value>,
+        ignored_any: parse_into::<IgnoredAny>,
+    })
+}
+
+/// Reads the `type` and `version` of `body` and checks that every method
+/// parses it.
+fn payload(name: &str, body: Vec<u8>) -> Result<Payload, String> {
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|error| format!("{name}: {error}"))?;
+    let field = |key: &str| {
+        envelope
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| format!("{name}: no string `{key}`"))
+    };
+    let (event_type, version) = (field("type")?, field("version")?);
+    let methods = methods(version, event_type)
+        .ok_or_else(|| format!("{name}: no parsers for {event_type} in version {version}"))?;
+    for (method, parse) in METHODS.iter().zip(methods.all()) {
+        if !parse(&body) {
+            return Err(format!("{name}: `{method}` does not parse it"));
+        }
+    }
+    Ok(Payload {
+        name: name.to_owned(),
+        body,
+        methods,
+    })
+}
+
+/// The `example: |` block of an event file of the spec, unindented.
+fn spec_example(path: &Path) -> Result<Vec<u8>, String> {
+    let yaml = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let mut lines = yaml.lines();
+    lines
+        .by_ref()
+        .find(|line| line.starts_with("example: |"))
+        .ok_or_else(|| format!("{}: no `example: |` block", path.display()))?;
+    let block: Vec<&str> = lines
+        .take_while(|line| line.is_empty() || line.starts_with(' '))
+        .collect();
+    let indent = block
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut json = String::new();
+    for line in block {
+        json.push_str(line.get(indent..).unwrap_or(""));
+        json.push('\n');
+    }
+    Ok(json.into_bytes())
+}
+
+fn spec_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("spec")
+        .join("2024-08-29")
+        .join("events")
+}
+
+fn payloads() -> Result<(Vec<Payload>, Vec<Payload>), String> {
+    let seeds = SEEDS
+        .iter()
+        .map(|(name, body)| payload(name, body.to_vec()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut mixed = SEEDS
+        .iter()
+        .map(|(name, body)| payload(name, body.to_vec()))
+        .collect::<Result<Vec<_>, _>>()?;
+    for name in SPEC_EXAMPLES {
+        let body = spec_example(&spec_dir().join(format!("{name}.yaml")))?;
+        mixed.push(payload(name, body)?);
+    }
+    Ok((seeds, mixed))
+}
+
+fn bench(criterion: &mut Criterion, seeds: &[Payload], mixed: &[Payload]) {
+    for payload in seeds {
+        let mut group = criterion.benchmark_group(format!("parse/{}", payload.name));
+        group.throughput(Throughput::Bytes(payload.body.len() as u64));
+        for (method, parse) in METHODS.iter().zip(payload.methods.all()) {
+            group.bench_function(*method, |bencher| {
+                bencher.iter(|| parse(black_box(&payload.body)));
+            });
+        }
+        group.finish();
+    }
+
+    let bytes: usize = mixed.iter().map(|payload| payload.body.len()).sum();
+    let mut group = criterion.benchmark_group("parse/mixed");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    for (index, method) in METHODS.iter().enumerate() {
+        let stream: Vec<(Parser, &[u8])> = mixed
+            .iter()
+            .map(|payload| (payload.methods.all()[index], payload.body.as_slice()))
+            .collect();
+        group.bench_function(*method, |bencher| {
+            bencher.iter(|| {
+                let mut parsed = 0_usize;
+                for (parse, body) in &stream {
+                    parsed += usize::from(parse(black_box(body)));
+                }
+                parsed
+            });
+        });
+    }
+    group.finish();
+}
+
+fn main() -> ExitCode {
+    let (seeds, mixed) = match payloads() {
+        Ok(payloads) => payloads,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50)
+        .configure_from_args();
+    bench(&mut criterion, &seeds, &mixed);
+    criterion.final_summary();
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs each
+    // benchmark once, without it, and measures nothing worth a table.
+    if std::env::args().any(|arg| arg == "--bench") {
+        let mut all: Vec<(&str, usize)> = seeds
+            .iter()
+            .map(|payload| (payload.name.as_str(), payload.body.len()))
+            .collect();
+        all.push((
+            "mixed",
+            mixed.iter().map(|payload| payload.body.len()).sum(),
+        ));
+        report(&all);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Where criterion keeps its results, found the way criterion finds it.
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        })
+        .join("criterion")
+}
+
+/// The median time of one parse, in nanoseconds, from the latest run.
+fn median_ns(payload: &str, method: &str) -> Option<f64> {
+    let path = criterion_dir()
+        .join(format!("parse_{payload}"))
+        .join(method)
+        .join("new")
+        .join("estimates.json");
+    let estimates: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    estimates.get("median")?.get("point_estimate")?.as_f64()
+}
+
+/// Prints the throughput of every method and the ratios, as Markdown.
+fn report(payloads: &[(&str, usize)]) {
+    let mut throughput = String::from("| payload | bytes |");
+    let mut ratios = String::from(
+        "| payload | from_json vs value (throughput, target >= 2) \
+         | from_json / struct (time, target <= 1.3) \
+         | tagged_enum / from_json (time, target > 1) \
+         | from_json / ignored_any (time) |\n|---|---|---|---|---|\n",
+    );
+    for method in METHODS {
+        throughput.push_str(&format!(" {method} |"));
+    }
+    throughput.push_str("\n|---|---|");
+    throughput.push_str(&"---|".repeat(METHODS.len()));
+    throughput.push('\n');
+    for &(payload, bytes) in payloads {
+        let Some(times) = METHODS
+            .iter()
+            .map(|method| median_ns(payload, method))
+            .collect::<Option<Vec<f64>>>()
+        else {
+            eprintln!("no estimates for {payload}; skipped in the tables");
+            continue;
+        };
+        throughput.push_str(&format!("| {payload} | {bytes} |"));
+        for time in &times {
+            // bytes per nanosecond to MiB/s.
+            let mib_per_s = bytes as f64 / time * 1e9 / (1024.0 * 1024.0);
+            throughput.push_str(&format!(" {mib_per_s:.0} MiB/s ({:.2} µs) |", time / 1e3));
+        }
+        throughput.push('\n');
+        let time = |method: &str| {
+            METHODS
+                .iter()
+                .zip(&times)
+                .find(|(name, _)| **name == method)
+                .map_or(f64::NAN, |(_, time)| *time)
+        };
+        let from_json = time("from_json");
+        ratios.push_str(&format!(
+            "| {payload} | {:.2}x | {:.2}x | {:.2}x | {:.2}x |\n",
+            time("value") / from_json,
+            from_json / time("struct"),
+            time("tagged_enum") / from_json,
+            from_json / time("ignored_any"),
+        ));
+    }
+    println!("\nThroughput (median of each benchmark):\n\n{throughput}");
+    println!("Ratios:\n\n{ratios}");
+}
