@@ -28,14 +28,47 @@ pub enum FindingKind {
     NotInSpec,
 }
 
+/// One step of a path into a JSON payload.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PathStep {
+    Field(String),
+    Index(usize),
+}
+
 /// One place where the payload and the spec disagree.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
     /// JSON path, `data.price.amount`; empty for the payload itself.
     pub path: String,
+    /// The same path, step by step: keys may contain dots.
+    pub steps: Vec<PathStep>,
     pub kind: FindingKind,
     /// What is wrong, in words.
     pub message: String,
+}
+
+/// `data.simTypes[0]`.
+fn render(steps: &[PathStep]) -> String {
+    let mut rendered = String::new();
+    for step in steps {
+        match step {
+            PathStep::Field(name) => {
+                if !rendered.is_empty() {
+                    rendered.push('.');
+                }
+                rendered.push_str(name);
+            }
+            PathStep::Index(index) => rendered.push_str(&format!("[{index}]")),
+        }
+    }
+    rendered
+}
+
+/// `path` with one more step.
+fn child(path: &[PathStep], step: PathStep) -> Vec<PathStep> {
+    let mut child = path.to_vec();
+    child.push(step);
+    child
 }
 
 impl fmt::Display for Finding {
@@ -79,6 +112,7 @@ pub fn check_payload(spec: &Spec, payload: &Value) -> PayloadReport {
     let Some(version) = version else {
         report.findings.push(Finding {
             path: "version".to_owned(),
+            steps: vec![PathStep::Field("version".to_owned())],
             kind: FindingKind::NotInSpec,
             message: format!(
                 "API version `{}` is not in the spec",
@@ -94,6 +128,7 @@ pub fn check_payload(spec: &Spec, payload: &Value) -> PayloadReport {
         Some(event) => report.findings = check_event(version, event, payload),
         None => report.findings.push(Finding {
             path: "type".to_owned(),
+            steps: vec![PathStep::Field("type".to_owned())],
             kind: FindingKind::NotInSpec,
             message: match &event_type {
                 Some(kind) => format!("event type `{kind}` is not in version {}", version.date),
@@ -122,9 +157,10 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn report(&mut self, path: &str, kind: FindingKind, message: String) {
+    fn report(&mut self, path: &[PathStep], kind: FindingKind, message: String) {
         self.findings.push(Finding {
-            path: path.to_owned(),
+            path: render(path),
+            steps: path.to_vec(),
             kind,
             message,
         });
@@ -133,7 +169,7 @@ impl Checker<'_> {
     fn event(&mut self, event: &EventDef, value: &Value) {
         let Value::Object(map) = value else {
             self.report(
-                "",
+                &[],
                 FindingKind::TypeMismatch,
                 "the payload is not a JSON object".to_owned(),
             );
@@ -141,7 +177,8 @@ impl Checker<'_> {
         };
         let fields = &self.version.envelope;
         for field in fields {
-            let path = field.wire_name.as_str();
+            let path = [PathStep::Field(field.wire_name.clone())];
+            let path = path.as_slice();
             let found = map.get(&field.wire_name);
             match &field.kind {
                 FieldKind::EventType => {
@@ -176,10 +213,10 @@ impl Checker<'_> {
                 _ => self.field(field, found, path, false),
             }
         }
-        self.unknown_fields(map, fields, "");
+        self.unknown_fields(map, fields, &[]);
     }
 
-    fn field(&mut self, field: &Field, found: Option<&Value>, path: &str, partial: bool) {
+    fn field(&mut self, field: &Field, found: Option<&Value>, path: &[PathStep], partial: bool) {
         match (found, &field.kind) {
             (None, _) if field.required && !partial => {
                 self.report(
@@ -211,7 +248,7 @@ impl Checker<'_> {
         }
     }
 
-    fn value(&mut self, type_ref: &TypeRef, value: &Value, path: &str) {
+    fn value(&mut self, type_ref: &TypeRef, value: &Value, path: &[PathStep]) {
         let ok = match type_ref {
             TypeRef::String => value.is_string(),
             TypeRef::Integer => value.is_i64(),
@@ -224,7 +261,7 @@ impl Checker<'_> {
             TypeRef::List(item) => match value.as_array() {
                 Some(items) => {
                     for (index, element) in items.iter().enumerate() {
-                        self.value(item, element, &format!("{path}[{index}]"));
+                        self.value(item, element, &child(path, PathStep::Index(index)));
                     }
                     true
                 }
@@ -248,7 +285,7 @@ impl Checker<'_> {
         }
     }
 
-    fn named(&mut self, name: &str, value: &Value, path: &str, partial: bool) {
+    fn named(&mut self, name: &str, value: &Value, path: &[PathStep], partial: bool) {
         match self.version.types.get(name) {
             Some(TypeDef::Object(object)) => {
                 let Value::Object(map) = value else {
@@ -264,7 +301,7 @@ impl Checker<'_> {
                     return;
                 };
                 for field in &object.fields {
-                    let field_path = format!("{path}.{}", field.wire_name);
+                    let field_path = child(path, PathStep::Field(field.wire_name.clone()));
                     self.field(field, map.get(&field.wire_name), &field_path, partial);
                 }
                 self.unknown_fields(map, &object.fields, path);
@@ -274,7 +311,16 @@ impl Checker<'_> {
                 Some(text) => self.report(
                     path,
                     FindingKind::UnknownEnumValue,
-                    format!("`{text}` is not a listed value of {}", enum_def.rust_name),
+                    format!(
+                        "`{text}` is not a listed value of {} (it lists {})",
+                        enum_def.rust_name,
+                        enum_def
+                            .values
+                            .iter()
+                            .map(|value| format!("`{}`", value.wire))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ),
                 None => self.report(
                     path,
@@ -286,14 +332,10 @@ impl Checker<'_> {
         }
     }
 
-    fn unknown_fields(&mut self, map: &Map<String, Value>, fields: &[Field], path: &str) {
+    fn unknown_fields(&mut self, map: &Map<String, Value>, fields: &[Field], path: &[PathStep]) {
         for key in map.keys() {
             if !fields.iter().any(|field| &field.wire_name == key) {
-                let full = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
+                let full = child(path, PathStep::Field(key.clone()));
                 self.report(
                     &full,
                     FindingKind::UnknownField,

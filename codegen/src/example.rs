@@ -3,12 +3,12 @@
 //! payloads they must match exactly: no unknown field, no unlisted value.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::conformance::{PathStep, check_event};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
-use crate::ir::{EventDef, Field, FieldKind, Spec, TypeDef, TypeRef, Version};
+use crate::ir::Spec;
 
 pub fn check_examples(spec: &Spec, diagnostics: &mut Diagnostics) {
     // An example is checked in every version that has its event. A problem
@@ -44,13 +44,9 @@ pub fn check_examples(spec: &Spec, diagnostics: &mut Diagnostics) {
                 }
             };
             *checked_in.entry(&example.span).or_default() += 1;
-            let mut checker = Checker {
-                version,
-                problems: Vec::new(),
-            };
-            checker.event(event, &value);
-            for (path, problem) in checker.problems {
-                let (line, column) = locate(&example.json, &path);
+            for finding in check_event(version, event, &value) {
+                let (line, column) = locate(&example.json, &finding.steps);
+                let problem = finding.to_string();
                 let span = example_span(&example.span, line, column);
                 mismatches
                     .entry((span, problem))
@@ -111,237 +107,17 @@ fn example_span(example: &Span, line: usize, column: usize) -> Span {
     )
 }
 
-/// One step of a path into a JSON payload.
-#[derive(Debug, Clone)]
-enum Key {
-    Field(String),
-    Index(usize),
-}
-
-/// `data.simTypes[0]`.
-fn render(path: &[Key]) -> String {
-    let mut rendered = String::new();
-    for key in path {
-        match key {
-            Key::Field(name) if rendered.is_empty() => rendered.push_str(name),
-            Key::Field(name) => {
-                rendered.push('.');
-                rendered.push_str(name);
-            }
-            Key::Index(index) => {
-                let _ = write!(rendered, "[{index}]");
-            }
-        }
-    }
-    rendered
-}
-
-/// `path` with one more step.
-fn child(path: &[Key], key: Key) -> Vec<Key> {
-    let mut child = path.to_vec();
-    child.push(key);
-    child
-}
-
-/// A short description of a JSON value found where another was expected.
-fn shown(value: &Value) -> String {
-    match value {
-        Value::Object(_) => "an object".to_owned(),
-        Value::Array(_) => "a list".to_owned(),
-        scalar => {
-            let text = scalar.to_string();
-            if text.chars().count() > 40 {
-                format!("`{}…`", text.chars().take(40).collect::<String>())
-            } else {
-                format!("`{text}`")
-            }
-        }
-    }
-}
-
-struct Checker<'a> {
-    version: &'a Version,
-    /// Where each problem is (a path into the payload), and what it is.
-    problems: Vec<(Vec<Key>, String)>,
-}
-
-impl Checker<'_> {
-    fn problem(&mut self, path: &[Key], message: String) {
-        self.problems.push((path.to_vec(), message));
-    }
-
-    fn event(&mut self, event: &EventDef, value: &Value) {
-        let Value::Object(map) = value else {
-            self.problem(&[], "the payload is not a JSON object".to_owned());
-            return;
-        };
-        let fields = &self.version.envelope;
-        for field in fields {
-            let path = [Key::Field(field.wire_name.clone())];
-            let found = map.get(&field.wire_name);
-            match &field.kind {
-                FieldKind::EventType => {
-                    if found.and_then(Value::as_str) != Some(event.event_type.as_str()) {
-                        let at: &[Key] = if found.is_some() { &path } else { &[] };
-                        self.problem(at, format!("`type` is not `{}`", event.event_type));
-                    }
-                }
-                FieldKind::Data => match found {
-                    Some(data) => self.named(&event.data, data, &path, false),
-                    None => self.problem(&[], "`data` is missing".to_owned()),
-                },
-                FieldKind::PreviousData => match (found, event.previous_data) {
-                    (Some(previous), true) => self.named(&event.data, previous, &path, true),
-                    (Some(_), false) => self.problem(
-                        &path,
-                        "`previousData` is present, but the event has no `previous_data: true`"
-                            .to_owned(),
-                    ),
-                    (None, _) => {}
-                },
-                _ => self.field(field, found, &[], &path, false),
-            }
-        }
-        self.unknown_keys(map, fields, &[]);
-    }
-
-    /// Checks the field at `path`, found (or not) in the object at `parent`.
-    fn field(
-        &mut self,
-        field: &Field,
-        found: Option<&Value>,
-        parent: &[Key],
-        path: &[Key],
-        partial: bool,
-    ) {
-        match (found, &field.kind) {
-            (None, FieldKind::Const(_)) if partial => {}
-            (None, _) if field.required && !partial => {
-                let message = format!("required field `{}` is missing", render(path));
-                self.problem(parent, message);
-            }
-            (None, _) => {}
-            (Some(Value::Null), _) if field.nullable => {}
-            (Some(Value::Null), _) => {
-                let message = format!("`{}` is null but not nullable", render(path));
-                self.problem(path, message);
-            }
-            (Some(value), FieldKind::Const(constant)) => {
-                if value.as_str() != Some(constant.as_str()) {
-                    let message = format!(
-                        "`{}` is {}, not `\"{constant}\"`",
-                        render(path),
-                        shown(value)
-                    );
-                    self.problem(path, message);
-                }
-            }
-            (Some(value), FieldKind::Value(type_ref)) => self.value(type_ref, value, path),
-            (Some(_), _) => {}
-        }
-    }
-
-    fn value(&mut self, type_ref: &TypeRef, value: &Value, path: &[Key]) {
-        let ok = match type_ref {
-            TypeRef::String => value.is_string(),
-            TypeRef::Integer => value.is_i64(),
-            TypeRef::Boolean => value.is_boolean(),
-            TypeRef::Timestamp => value.as_str().is_some_and(is_timestamp),
-            TypeRef::Date => value.as_str().is_some_and(crate::resolve::is_date),
-            TypeRef::Map => value
-                .as_object()
-                .is_some_and(|map| map.values().all(Value::is_string)),
-            TypeRef::List(item) => match value.as_array() {
-                Some(items) => {
-                    for (index, element) in items.iter().enumerate() {
-                        self.value(item, element, &child(path, Key::Index(index)));
-                    }
-                    true
-                }
-                None => false,
-            },
-            TypeRef::Named(name) => {
-                self.named(name, value, path, false);
-                true
-            }
-        };
-        if !ok {
-            let message = format!(
-                "`{}` is {}, not a valid {}",
-                render(path),
-                shown(value),
-                describe(type_ref)
-            );
-            self.problem(path, message);
-        }
-    }
-
-    fn named(&mut self, name: &str, value: &Value, path: &[Key], partial: bool) {
-        match self.version.types.get(name) {
-            Some(TypeDef::Object(object)) => {
-                let Value::Object(map) = value else {
-                    let message = format!("`{}` is {}, not an object", render(path), shown(value));
-                    self.problem(path, message);
-                    return;
-                };
-                for field in &object.fields {
-                    let field_path = child(path, Key::Field(field.wire_name.clone()));
-                    let found = map.get(&field.wire_name);
-                    self.field(field, found, path, &field_path, partial);
-                }
-                self.unknown_keys(map, &object.fields, path);
-            }
-            Some(TypeDef::Enum(enum_def)) => match value.as_str() {
-                Some(text) if enum_def.values.iter().any(|listed| listed.wire == text) => {}
-                Some(text) => {
-                    let listed = enum_def
-                        .values
-                        .iter()
-                        .map(|listed| format!("`{}`", listed.wire))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let message = format!(
-                        "`{}` is `{text}`, which `{name}` does not list (it has {listed})",
-                        render(path)
-                    );
-                    self.problem(path, message);
-                }
-                None => {
-                    let message = format!("`{}` is {}, not a string", render(path), shown(value));
-                    self.problem(path, message);
-                }
-            },
-            None => {}
-        }
-    }
-
-    fn unknown_keys(
-        &mut self,
-        map: &serde_json::Map<String, Value>,
-        fields: &[Field],
-        path: &[Key],
-    ) {
-        for key in map.keys() {
-            if !fields.iter().any(|field| &field.wire_name == key) {
-                let key_path = child(path, Key::Field(key.clone()));
-                let message = format!("`{}` is not in the spec", render(&key_path));
-                self.problem(&key_path, message);
-            }
-        }
-    }
-}
-
 /// The 1-based line and column in `json` (valid JSON) where the value at
 /// `path` is written: its key in an object, the element itself in a list.
 /// When part of the path is not there, the deepest part that is.
-fn locate(json: &str, path: &[Key]) -> (usize, usize) {
+fn locate(json: &str, path: &[PathStep]) -> (usize, usize) {
     let bytes = json.as_bytes();
     let mut at = skip_space(bytes, 0);
     let mut found = at;
     for key in path {
         let member = match (key, bytes.get(at)) {
-            (Key::Field(name), Some(b'{')) => find_member(json, at, name),
-            (Key::Index(index), Some(b'[')) => find_element(bytes, at, *index),
+            (PathStep::Field(name), Some(b'{')) => find_member(json, at, name),
+            (PathStep::Index(index), Some(b'[')) => find_element(bytes, at, *index),
             _ => None,
         };
         let Some((start, value)) = member else {
@@ -453,46 +229,4 @@ fn skip_value(bytes: &[u8], mut at: usize) -> usize {
             at
         }
     }
-}
-
-fn describe(type_ref: &TypeRef) -> String {
-    match type_ref {
-        TypeRef::String => "string".to_owned(),
-        TypeRef::Integer => "integer".to_owned(),
-        TypeRef::Boolean => "boolean".to_owned(),
-        TypeRef::Timestamp => "RFC 3339 timestamp".to_owned(),
-        TypeRef::Date => "date (YYYY-MM-DD)".to_owned(),
-        TypeRef::Map => "map of strings".to_owned(),
-        TypeRef::List(item) => format!("list of {}", describe(item)),
-        TypeRef::Named(name) => name.clone(),
-    }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
-fn is_timestamp(text: &str) -> bool {
-    let Some((date, time)) = text.split_once('T') else {
-        return false;
-    };
-    let (clock, zone_ok) = if let Some(clock) = time.strip_suffix('Z') {
-        (clock, true)
-    } else if time.len() > 6 {
-        let (clock, zone) = time.split_at(time.len() - 6);
-        let zone = zone.as_bytes();
-        (
-            clock,
-            (zone[0] == b'+' || zone[0] == b'-') && zone[3] == b':',
-        )
-    } else {
-        (time, false)
-    };
-    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
-    let parts: Vec<&str> = whole.split(':').collect();
-    crate::resolve::is_date(date)
-        && zone_ok
-        && parts.len() == 3
-        && parts
-            .iter()
-            .all(|part| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()))
-        && !fraction.is_empty()
-        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
