@@ -26,11 +26,12 @@
 //!
 //! ```sh
 //! GIGS_WEBHOOK_SECRET='whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' \
-//!     cargo run -p gigs-events --features http --example receiver
+//!     cargo run -p gigs-events --example receiver
 //! ```
 //!
-//! The `http` feature is needed for `http::HeaderMap` support; the version
-//! features are on by default. Environment variables:
+//! It reads the signature headers straight from axum's `http::HeaderMap`,
+//! through the crate's `http` feature (which the example turns on itself).
+//! Environment variables:
 //!
 //! - `GIGS_WEBHOOK_SECRET` (required): `whsec_` followed by base64, as the
 //!   Gigs dashboard shows it. The receiver exits with an error when it is
