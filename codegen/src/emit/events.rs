@@ -20,7 +20,6 @@ pub fn version_module(version: &Version, assigned: &BTreeMap<String, String>) ->
         let name = ident(rust_name);
         quote!(pub use super::types::#module::#revision::#name;)
     });
-    let event_enum = event_enum(version);
     let count = version.events.len();
     EmittedFile {
         path: format!("{}.rs", version.module()),
@@ -34,12 +33,13 @@ pub fn version_module(version: &Version, assigned: &BTreeMap<String, String>) ->
         tokens: quote! {
             #![allow(deprecated)]
             #(#reexports)*
-            #event_enum
         },
     }
 }
 
-fn event_enum(version: &Version) -> TokenStream {
+/// The `Event` enum over the events of `version`. Like every type, it is
+/// shared by the versions whose events are all the same.
+pub fn event_enum(version: &Version) -> TokenStream {
     let events = &version.events;
     let variants = events.iter().map(|event| {
         let name = ident(&event.rust_name);
@@ -72,9 +72,8 @@ fn event_enum(version: &Version) -> TokenStream {
         let name = ident(&event.rust_name);
         quote!(Self::#name(event) => ::serde::Serialize::serialize(event, serializer),)
     });
-    let date = &version.date;
     let enum_doc = doc_attrs(&[
-        format!("An event serialized in API version {date}."),
+        "A Gigs webhook event: one variant per event type of the API version.".to_owned(),
         String::new(),
         "Event types this version does not know are kept whole in [`Event::Unknown`], so a new event type never fails a parse."
             .to_owned(),

@@ -261,6 +261,15 @@ fn definitions(version: &Version) -> Vec<Definition> {
             }),
         });
     }
+    definitions.push(Definition {
+        rust_name: "Event".to_owned(),
+        uses: version
+            .events
+            .iter()
+            .map(|event| event.rust_name.clone())
+            .collect(),
+        tokens: events::event_enum(version),
+    });
     definitions
 }
 

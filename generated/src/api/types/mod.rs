@@ -23,6 +23,7 @@ pub mod e_sim_profile_enabled;
 pub mod e_sim_profile_previous_data;
 pub mod e_sim_profile_status;
 pub mod e_sim_profile_updated;
+pub mod event;
 pub mod limits;
 pub mod plan;
 pub mod plan_previous_data;

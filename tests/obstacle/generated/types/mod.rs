@@ -2,6 +2,7 @@
 
 //! The definitions behind the version modules; each type once per distinct definition.
 #![allow(deprecated)]
+pub mod event;
 pub mod result;
 pub mod tag;
 pub mod widget;
