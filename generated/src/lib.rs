@@ -34,6 +34,7 @@ mod api;
 mod error;
 mod parse;
 mod raw;
+mod scan;
 #[cfg(feature = "webhook")]
 pub mod webhook;
 
@@ -52,7 +53,7 @@ pub trait ParseEvent: Sized {
 /// Support for the generated code; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::parse::{EventHead, deserialize_nullable, deserialize_open_enum, parse_event};
+    pub use crate::parse::{EventHead, deserialize_nullable, deserialize_open_enum};
 }
 
 /// The README's examples, compiled and run as doctests.

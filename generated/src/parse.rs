@@ -1,11 +1,14 @@
 //! Two-phase parsing of webhook bodies.
 //!
 //! Phase one reads only the envelope's `type`, `id` and `version`, borrowing
-//! them from the body and skipping everything else without building it.
+//! them from the body: a quick scan of the top level ([`crate::scan`]), with
+//! serde as the fallback for anything unusual and for error messages.
 //! Phase two parses the whole body straight into the concrete event struct
 //! chosen by `type`. Nothing is buffered in between, unlike serde's
 //! internally tagged enums, and a failure in phase two is re-run once through
 //! a path-tracking deserializer so that the error names the exact JSON path.
+//! The body is checked to be UTF-8 once, up front, so that serde_json does
+//! not check every string again.
 
 use std::borrow::Cow;
 
@@ -16,9 +19,19 @@ use serde_json::value::RawValue;
 use crate::{Error, RawEvent};
 
 /// What phase one reads of an envelope.
-#[derive(Debug, Deserialize)]
-#[serde(expecting = "a Gigs event envelope (a JSON object with `type` and `id`)")]
+#[derive(Debug)]
 pub struct EventHead<'a> {
+    /// The whole body, known to be UTF-8.
+    body: &'a str,
+    event_type: Cow<'a, str>,
+    id: Cow<'a, str>,
+    version: Option<Cow<'a, str>>,
+}
+
+/// The three members, as serde reads them when the quick scan gives up.
+#[derive(Deserialize)]
+#[serde(expecting = "a Gigs event envelope (a JSON object with `type` and `id`)")]
+struct HeadFields<'a> {
     #[serde(rename = "type", borrow)]
     event_type: Cow<'a, str>,
     #[serde(borrow)]
@@ -30,12 +43,32 @@ pub struct EventHead<'a> {
 impl<'a> EventHead<'a> {
     /// Reads the envelope's `type`, `id` and `version` from `body`.
     pub fn parse(body: &'a [u8]) -> Result<Self, Error> {
-        // serde's derived structs also accept arrays, which no envelope is.
-        let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
-        if first != Some(&b'{') {
-            return Err(not_an_object(body));
+        let body = std::str::from_utf8(body).map_err(|error| not_utf8(body, &error))?;
+        if let Some(crate::scan::TopLevel {
+            event_type: Some(event_type),
+            id: Some(id),
+            version,
+        }) = crate::scan::top_level(body)
+        {
+            return Ok(Self {
+                body,
+                event_type: Cow::Borrowed(event_type),
+                id: Cow::Borrowed(id),
+                version: version.map(Cow::Borrowed),
+            });
         }
-        serde_json::from_slice(body).map_err(|error| envelope_error(body, error))
+        // serde's derived structs also accept arrays, which no envelope is.
+        if !body.trim_start().starts_with('{') {
+            return Err(not_an_object(body.as_bytes()));
+        }
+        let fields: HeadFields<'a> =
+            serde_json::from_str(body).map_err(|error| envelope_error(body.as_bytes(), error))?;
+        Ok(Self {
+            body,
+            event_type: fields.event_type,
+            id: fields.id,
+            version: fields.version,
+        })
     }
 
     /// The event's `type`.
@@ -53,16 +86,17 @@ impl<'a> EventHead<'a> {
         self.version.as_deref()
     }
 
+    /// Phase two: parses the whole body as the event struct `T`, straight
+    /// into the box its `Event` variant holds.
+    pub fn parse_event<T: DeserializeOwned>(&self) -> Result<Box<T>, Error> {
+        serde_json::from_str(self.body)
+            .map_err(|error| locate::<Box<T>>(self.body.as_bytes(), error, Some(&self.event_type)))
+    }
+
     /// Keeps the whole body as a [`RawEvent`], for events this crate cannot type.
-    pub fn into_raw(self, body: &[u8]) -> Result<RawEvent, Error> {
-        // The body already parsed as JSON in phase one, so this cannot fail on
-        // syntax; a non-UTF-8 body is the only way left to get here with an error.
-        let text = std::str::from_utf8(body).map_err(|error| Error::Envelope {
-            path: String::new(),
-            message: format!("the body is not UTF-8: {error}"),
-        })?;
+    pub fn into_raw(self) -> Result<RawEvent, Error> {
         let json =
-            RawValue::from_string(text.trim().to_owned()).map_err(|error| Error::Syntax {
+            RawValue::from_string(self.body.trim().to_owned()).map_err(|error| Error::Syntax {
                 line: error.line(),
                 column: error.column(),
                 message: message_without_position(&error),
@@ -76,12 +110,20 @@ impl<'a> EventHead<'a> {
     }
 }
 
-/// Parses the whole `body` as the event struct `T`, whose `type` is
-/// `event_type`, straight into the box its `Event` variant holds.
-pub fn parse_event<T: DeserializeOwned>(body: &[u8], event_type: &str) -> Result<Box<T>, Error> {
-    match serde_json::from_slice(body) {
-        Ok(event) => Ok(event),
-        Err(error) => Err(locate::<Box<T>>(body, error, Some(event_type))),
+/// The error for a body that is not UTF-8, placed like serde_json would.
+fn not_utf8(body: &[u8], error: &std::str::Utf8Error) -> Error {
+    let valid = &body[..error.valid_up_to()];
+    let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
+    let column = valid
+        .iter()
+        .rev()
+        .take_while(|&&byte| byte != b'\n')
+        .count()
+        + 1;
+    Error::Syntax {
+        line,
+        column,
+        message: "the body is not valid UTF-8".to_owned(),
     }
 }
 
@@ -109,7 +151,7 @@ fn not_an_object(body: &[u8]) -> Error {
 
 /// The error for a body whose envelope could not be read.
 fn envelope_error(body: &[u8], error: serde_json::Error) -> Error {
-    locate::<EventHead<'_>>(body, error, None)
+    locate::<HeadFields<'_>>(body, error, None)
 }
 
 /// Turns a serde_json error into an [`Error`] that names the JSON path,

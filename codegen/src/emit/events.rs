@@ -57,7 +57,7 @@ pub fn event_enum(version: &Version) -> TokenStream {
     let parse_arms = events.iter().map(|event| {
         let name = ident(&event.rust_name);
         quote! {
-            #name::TYPE => crate::__private::parse_event(body, #name::TYPE).map(Self::#name),
+            #name::TYPE => head.parse_event().map(Self::#name),
         }
     });
     let type_arms = events.iter().map(|event| {
@@ -99,17 +99,16 @@ pub fn event_enum(version: &Version) -> TokenStream {
             /// [`Event::Unknown`]; a body that does not match its type's schema
             /// gives an error naming the JSON path.
             pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
-                Self::from_head(crate::__private::EventHead::parse(body)?, body)
+                Self::from_head(crate::__private::EventHead::parse(body)?)
             }
 
             pub(crate) fn from_head(
                 head: crate::__private::EventHead<'_>,
-                body: &[u8],
             ) -> ::std::result::Result<Self, crate::Error> {
                 match head.event_type() {
                     #(#parse_arms)*
                     _ => head
-                        .into_raw(body)
+                        .into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event))),
                 }
             }
@@ -210,7 +209,7 @@ fn versioned_event(spec: &Spec) -> TokenStream {
         let date = &version.date;
         quote! {
             #[cfg(feature = #feature)]
-            ::std::option::Option::Some(#date) => #module::Event::from_head(head, body).map(Self::#name),
+            ::std::option::Option::Some(#date) => #module::Event::from_head(head).map(Self::#name),
         }
     });
     let each = |method: TokenStream| {
@@ -257,7 +256,7 @@ fn versioned_event(spec: &Spec) -> TokenStream {
                 match head.version() {
                     #(#parse_arms)*
                     _ => head
-                        .into_raw(body)
+                        .into_raw()
                         .map(|event| Self::Unsupported(::std::boxed::Box::new(event))),
                 }
             }

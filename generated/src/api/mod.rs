@@ -39,18 +39,18 @@ impl VersionedEvent {
         match head.version() {
             #[cfg(feature = "v2024-08-29")]
             ::std::option::Option::Some("2024-08-29") => {
-                v2024_08_29::Event::from_head(head, body).map(Self::V2024_08_29)
+                v2024_08_29::Event::from_head(head).map(Self::V2024_08_29)
             }
             #[cfg(feature = "v2024-10-28")]
             ::std::option::Option::Some("2024-10-28") => {
-                v2024_10_28::Event::from_head(head, body).map(Self::V2024_10_28)
+                v2024_10_28::Event::from_head(head).map(Self::V2024_10_28)
             }
             #[cfg(feature = "v2024-12-20")]
             ::std::option::Option::Some("2024-12-20") => {
-                v2024_12_20::Event::from_head(head, body).map(Self::V2024_12_20)
+                v2024_12_20::Event::from_head(head).map(Self::V2024_12_20)
             }
             _ => {
-                head.into_raw(body)
+                head.into_raw()
                     .map(|event| Self::Unsupported(::std::boxed::Box::new(event)))
             }
         }

@@ -34,14 +34,14 @@ impl VersionedEvent {
         match head.version() {
             #[cfg(feature = "v2024-01-01")]
             ::std::option::Option::Some("2024-01-01") => {
-                v2024_01_01::Event::from_head(head, body).map(Self::V2024_01_01)
+                v2024_01_01::Event::from_head(head).map(Self::V2024_01_01)
             }
             #[cfg(feature = "v2024-02-01")]
             ::std::option::Option::Some("2024-02-01") => {
-                v2024_02_01::Event::from_head(head, body).map(Self::V2024_02_01)
+                v2024_02_01::Event::from_head(head).map(Self::V2024_02_01)
             }
             _ => {
-                head.into_raw(body)
+                head.into_raw()
                     .map(|event| Self::Unsupported(::std::boxed::Box::new(event)))
             }
         }

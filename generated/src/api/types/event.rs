@@ -99,87 +99,48 @@ pub mod v2024_08_29 {
         /// [`Event::Unknown`]; a body that does not match its type's schema
         /// gives an error naming the JSON path.
         pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
-            Self::from_head(crate::__private::EventHead::parse(body)?, body)
+            Self::from_head(crate::__private::EventHead::parse(body)?)
         }
         pub(crate) fn from_head(
             head: crate::__private::EventHead<'_>,
-            body: &[u8],
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                AddonArchived::TYPE => {
-                    crate::__private::parse_event(body, AddonArchived::TYPE)
-                        .map(Self::AddonArchived)
-                }
-                AddonUpdated::TYPE => {
-                    crate::__private::parse_event(body, AddonUpdated::TYPE)
-                        .map(Self::AddonUpdated)
-                }
-                DeviceDeleted::TYPE => {
-                    crate::__private::parse_event(body, DeviceDeleted::TYPE)
-                        .map(Self::DeviceDeleted)
-                }
-                DeviceUpdated::TYPE => {
-                    crate::__private::parse_event(body, DeviceUpdated::TYPE)
-                        .map(Self::DeviceUpdated)
-                }
+                AddonArchived::TYPE => head.parse_event().map(Self::AddonArchived),
+                AddonUpdated::TYPE => head.parse_event().map(Self::AddonUpdated),
+                DeviceDeleted::TYPE => head.parse_event().map(Self::DeviceDeleted),
+                DeviceUpdated::TYPE => head.parse_event().map(Self::DeviceUpdated),
                 ESimProfileDisabled::TYPE => {
-                    crate::__private::parse_event(body, ESimProfileDisabled::TYPE)
-                        .map(Self::ESimProfileDisabled)
+                    head.parse_event().map(Self::ESimProfileDisabled)
                 }
                 ESimProfileEnabled::TYPE => {
-                    crate::__private::parse_event(body, ESimProfileEnabled::TYPE)
-                        .map(Self::ESimProfileEnabled)
+                    head.parse_event().map(Self::ESimProfileEnabled)
                 }
                 ESimProfileUpdated::TYPE => {
-                    crate::__private::parse_event(body, ESimProfileUpdated::TYPE)
-                        .map(Self::ESimProfileUpdated)
+                    head.parse_event().map(Self::ESimProfileUpdated)
                 }
-                PlanPublished::TYPE => {
-                    crate::__private::parse_event(body, PlanPublished::TYPE)
-                        .map(Self::PlanPublished)
-                }
-                PlanUpdated::TYPE => {
-                    crate::__private::parse_event(body, PlanUpdated::TYPE)
-                        .map(Self::PlanUpdated)
-                }
-                SimDeleted::TYPE => {
-                    crate::__private::parse_event(body, SimDeleted::TYPE)
-                        .map(Self::SimDeleted)
-                }
-                SimRetired::TYPE => {
-                    crate::__private::parse_event(body, SimRetired::TYPE)
-                        .map(Self::SimRetired)
-                }
-                SimUpdated::TYPE => {
-                    crate::__private::parse_event(body, SimUpdated::TYPE)
-                        .map(Self::SimUpdated)
-                }
+                PlanPublished::TYPE => head.parse_event().map(Self::PlanPublished),
+                PlanUpdated::TYPE => head.parse_event().map(Self::PlanUpdated),
+                SimDeleted::TYPE => head.parse_event().map(Self::SimDeleted),
+                SimRetired::TYPE => head.parse_event().map(Self::SimRetired),
+                SimUpdated::TYPE => head.parse_event().map(Self::SimUpdated),
                 SubscriptionChangeCreated::TYPE => {
-                    crate::__private::parse_event(body, SubscriptionChangeCreated::TYPE)
-                        .map(Self::SubscriptionChangeCreated)
+                    head.parse_event().map(Self::SubscriptionChangeCreated)
                 }
                 SubscriptionChangeDeleted::TYPE => {
-                    crate::__private::parse_event(body, SubscriptionChangeDeleted::TYPE)
-                        .map(Self::SubscriptionChangeDeleted)
+                    head.parse_event().map(Self::SubscriptionChangeDeleted)
                 }
                 UsageNotificationCreated::TYPE => {
-                    crate::__private::parse_event(body, UsageNotificationCreated::TYPE)
-                        .map(Self::UsageNotificationCreated)
+                    head.parse_event().map(Self::UsageNotificationCreated)
                 }
                 UsageThresholdExceeded::TYPE => {
-                    crate::__private::parse_event(body, UsageThresholdExceeded::TYPE)
-                        .map(Self::UsageThresholdExceeded)
+                    head.parse_event().map(Self::UsageThresholdExceeded)
                 }
                 UserAddressCreated::TYPE => {
-                    crate::__private::parse_event(body, UserAddressCreated::TYPE)
-                        .map(Self::UserAddressCreated)
+                    head.parse_event().map(Self::UserAddressCreated)
                 }
-                UserDeleted::TYPE => {
-                    crate::__private::parse_event(body, UserDeleted::TYPE)
-                        .map(Self::UserDeleted)
-                }
+                UserDeleted::TYPE => head.parse_event().map(Self::UserDeleted),
                 _ => {
-                    head.into_raw(body)
+                    head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
                 }
             }
@@ -413,87 +374,48 @@ pub mod v2024_12_20 {
         /// [`Event::Unknown`]; a body that does not match its type's schema
         /// gives an error naming the JSON path.
         pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
-            Self::from_head(crate::__private::EventHead::parse(body)?, body)
+            Self::from_head(crate::__private::EventHead::parse(body)?)
         }
         pub(crate) fn from_head(
             head: crate::__private::EventHead<'_>,
-            body: &[u8],
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                AddonArchived::TYPE => {
-                    crate::__private::parse_event(body, AddonArchived::TYPE)
-                        .map(Self::AddonArchived)
-                }
-                AddonUpdated::TYPE => {
-                    crate::__private::parse_event(body, AddonUpdated::TYPE)
-                        .map(Self::AddonUpdated)
-                }
-                DeviceDeleted::TYPE => {
-                    crate::__private::parse_event(body, DeviceDeleted::TYPE)
-                        .map(Self::DeviceDeleted)
-                }
-                DeviceUpdated::TYPE => {
-                    crate::__private::parse_event(body, DeviceUpdated::TYPE)
-                        .map(Self::DeviceUpdated)
-                }
+                AddonArchived::TYPE => head.parse_event().map(Self::AddonArchived),
+                AddonUpdated::TYPE => head.parse_event().map(Self::AddonUpdated),
+                DeviceDeleted::TYPE => head.parse_event().map(Self::DeviceDeleted),
+                DeviceUpdated::TYPE => head.parse_event().map(Self::DeviceUpdated),
                 ESimProfileDisabled::TYPE => {
-                    crate::__private::parse_event(body, ESimProfileDisabled::TYPE)
-                        .map(Self::ESimProfileDisabled)
+                    head.parse_event().map(Self::ESimProfileDisabled)
                 }
                 ESimProfileEnabled::TYPE => {
-                    crate::__private::parse_event(body, ESimProfileEnabled::TYPE)
-                        .map(Self::ESimProfileEnabled)
+                    head.parse_event().map(Self::ESimProfileEnabled)
                 }
                 ESimProfileUpdated::TYPE => {
-                    crate::__private::parse_event(body, ESimProfileUpdated::TYPE)
-                        .map(Self::ESimProfileUpdated)
+                    head.parse_event().map(Self::ESimProfileUpdated)
                 }
-                PlanPublished::TYPE => {
-                    crate::__private::parse_event(body, PlanPublished::TYPE)
-                        .map(Self::PlanPublished)
-                }
-                PlanUpdated::TYPE => {
-                    crate::__private::parse_event(body, PlanUpdated::TYPE)
-                        .map(Self::PlanUpdated)
-                }
-                SimDeleted::TYPE => {
-                    crate::__private::parse_event(body, SimDeleted::TYPE)
-                        .map(Self::SimDeleted)
-                }
-                SimRetired::TYPE => {
-                    crate::__private::parse_event(body, SimRetired::TYPE)
-                        .map(Self::SimRetired)
-                }
-                SimUpdated::TYPE => {
-                    crate::__private::parse_event(body, SimUpdated::TYPE)
-                        .map(Self::SimUpdated)
-                }
+                PlanPublished::TYPE => head.parse_event().map(Self::PlanPublished),
+                PlanUpdated::TYPE => head.parse_event().map(Self::PlanUpdated),
+                SimDeleted::TYPE => head.parse_event().map(Self::SimDeleted),
+                SimRetired::TYPE => head.parse_event().map(Self::SimRetired),
+                SimUpdated::TYPE => head.parse_event().map(Self::SimUpdated),
                 SubscriptionChangeCreated::TYPE => {
-                    crate::__private::parse_event(body, SubscriptionChangeCreated::TYPE)
-                        .map(Self::SubscriptionChangeCreated)
+                    head.parse_event().map(Self::SubscriptionChangeCreated)
                 }
                 SubscriptionChangeDeleted::TYPE => {
-                    crate::__private::parse_event(body, SubscriptionChangeDeleted::TYPE)
-                        .map(Self::SubscriptionChangeDeleted)
+                    head.parse_event().map(Self::SubscriptionChangeDeleted)
                 }
                 UsageNotificationCreated::TYPE => {
-                    crate::__private::parse_event(body, UsageNotificationCreated::TYPE)
-                        .map(Self::UsageNotificationCreated)
+                    head.parse_event().map(Self::UsageNotificationCreated)
                 }
                 UsageThresholdExceeded::TYPE => {
-                    crate::__private::parse_event(body, UsageThresholdExceeded::TYPE)
-                        .map(Self::UsageThresholdExceeded)
+                    head.parse_event().map(Self::UsageThresholdExceeded)
                 }
                 UserAddressCreated::TYPE => {
-                    crate::__private::parse_event(body, UserAddressCreated::TYPE)
-                        .map(Self::UserAddressCreated)
+                    head.parse_event().map(Self::UserAddressCreated)
                 }
-                UserDeleted::TYPE => {
-                    crate::__private::parse_event(body, UserDeleted::TYPE)
-                        .map(Self::UserDeleted)
-                }
+                UserDeleted::TYPE => head.parse_event().map(Self::UserDeleted),
                 _ => {
-                    head.into_raw(body)
+                    head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
                 }
             }

@@ -36,27 +36,17 @@ pub mod v2024_01_01 {
         /// [`Event::Unknown`]; a body that does not match its type's schema
         /// gives an error naming the JSON path.
         pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
-            Self::from_head(crate::__private::EventHead::parse(body)?, body)
+            Self::from_head(crate::__private::EventHead::parse(body)?)
         }
         pub(crate) fn from_head(
             head: crate::__private::EventHead<'_>,
-            body: &[u8],
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                WidgetCreated::TYPE => {
-                    crate::__private::parse_event(body, WidgetCreated::TYPE)
-                        .map(Self::WidgetCreated)
-                }
-                WidgetPartAdded::TYPE => {
-                    crate::__private::parse_event(body, WidgetPartAdded::TYPE)
-                        .map(Self::WidgetPartAdded)
-                }
-                WidgetUpdated::TYPE => {
-                    crate::__private::parse_event(body, WidgetUpdated::TYPE)
-                        .map(Self::WidgetUpdated)
-                }
+                WidgetCreated::TYPE => head.parse_event().map(Self::WidgetCreated),
+                WidgetPartAdded::TYPE => head.parse_event().map(Self::WidgetPartAdded),
+                WidgetUpdated::TYPE => head.parse_event().map(Self::WidgetUpdated),
                 _ => {
-                    head.into_raw(body)
+                    head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
                 }
             }
@@ -152,27 +142,17 @@ pub mod v2024_02_01 {
         /// [`Event::Unknown`]; a body that does not match its type's schema
         /// gives an error naming the JSON path.
         pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
-            Self::from_head(crate::__private::EventHead::parse(body)?, body)
+            Self::from_head(crate::__private::EventHead::parse(body)?)
         }
         pub(crate) fn from_head(
             head: crate::__private::EventHead<'_>,
-            body: &[u8],
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                WidgetCreated::TYPE => {
-                    crate::__private::parse_event(body, WidgetCreated::TYPE)
-                        .map(Self::WidgetCreated)
-                }
-                WidgetPartAdded::TYPE => {
-                    crate::__private::parse_event(body, WidgetPartAdded::TYPE)
-                        .map(Self::WidgetPartAdded)
-                }
-                WidgetUpdated::TYPE => {
-                    crate::__private::parse_event(body, WidgetUpdated::TYPE)
-                        .map(Self::WidgetUpdated)
-                }
+                WidgetCreated::TYPE => head.parse_event().map(Self::WidgetCreated),
+                WidgetPartAdded::TYPE => head.parse_event().map(Self::WidgetPartAdded),
+                WidgetUpdated::TYPE => head.parse_event().map(Self::WidgetUpdated),
                 _ => {
-                    head.into_raw(body)
+                    head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
                 }
             }
