@@ -1,12 +1,18 @@
 //! A quick look at the top level of an envelope, for phase one of parsing.
 //!
-//! Gigs writes `type` and `version` after `data`, so reading them with serde
-//! means skipping all of `data` through a validating parser, which costs half
-//! as much as parsing the event itself. This scanner only tracks strings and
-//! brackets to step over values. It does not validate: phase two parses the
-//! whole body with serde_json, which rejects anything malformed. Whenever the
-//! scanner meets something it does not expect, it gives up and the caller
-//! falls back to serde, which then also produces the error message.
+//! Gigs writes `object` and `id` first, then `data`, then the other members
+//! with `type` and `version` last. Reading `type` with serde means skipping
+//! all of `data` through a validating parser, which costs half as much as
+//! parsing the event itself. So the scanner reads plain string members
+//! forwards from the start until the first value that is not one, then
+//! backwards from the end the same way, and steps over `data` (tracking only
+//! strings and brackets) only when the three members are not found at the
+//! two ends.
+//!
+//! It does not validate: phase two parses the whole body with serde_json,
+//! which rejects anything malformed. Whenever the scanner meets something it
+//! does not expect, it gives up and the caller falls back to serde, which
+//! then also produces the error message.
 
 /// The top-level string members phase one needs, borrowed from the body.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -21,6 +27,154 @@ pub struct TopLevel<'a> {
 /// `None` when the text does not look like an object, a member appears
 /// twice, or one of the three is not a string without escapes.
 pub fn top_level(text: &str) -> Option<TopLevel<'_>> {
+    let (mut found, stopped_at) = forward_strings(text)?;
+    let Some(stopped_at) = stopped_at else {
+        return Some(found);
+    };
+    if found.event_type.is_none() || found.id.is_none() {
+        let (tail, tail_start) = backward_strings(text)?;
+        if tail_start > stopped_at {
+            for (slot, value) in [
+                (&mut found.event_type, tail.event_type),
+                (&mut found.id, tail.id),
+                (&mut found.version, tail.version),
+            ] {
+                match (&slot, value) {
+                    (Some(_), Some(_)) => return None,
+                    (None, Some(value)) => *slot = Some(value),
+                    _ => {}
+                }
+            }
+            if found.event_type.is_some() && found.id.is_some() {
+                return Some(found);
+            }
+        }
+    }
+    full_scan(text)
+}
+
+/// The plain string members at the start of the object, and where the first
+/// other member starts (`None` when the object has no other member).
+fn forward_strings(text: &str) -> Option<(TopLevel<'_>, Option<usize>)> {
+    let bytes = text.as_bytes();
+    let mut found = TopLevel::default();
+    let mut at = skip_space(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_space(bytes, at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        return Some((found, None));
+    }
+    loop {
+        let member_start = at;
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(bytes, at)?;
+        let key = &bytes[at + 1..key_end - 1];
+        at = skip_space(bytes, key_end);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        at = skip_space(bytes, at + 1);
+        if bytes.get(at) != Some(&b'"') {
+            return Some((found, Some(member_start)));
+        }
+        let end = string_end(bytes, at)?;
+        let value = text.get(at + 1..end - 1)?;
+        if let Some(slot) = slot(&mut found, key) {
+            if slot.is_some() || value.contains('\\') {
+                return None;
+            }
+            *slot = Some(value);
+        }
+        at = skip_space(bytes, end);
+        match bytes.get(at) {
+            Some(b',') => at = skip_space(bytes, at + 1),
+            Some(b'}') => return Some((found, None)),
+            _ => return None,
+        }
+    }
+}
+
+/// The plain string members at the end of the object, read backwards, and
+/// where the first of them starts. Only strings without backslashes are
+/// read, as only they can be found backwards without ambiguity.
+fn backward_strings(text: &str) -> Option<(TopLevel<'_>, usize)> {
+    let bytes = text.as_bytes();
+    let mut found = TopLevel::default();
+    let mut at = skip_space_back(bytes, bytes.len());
+    if at == 0 || bytes[at - 1] != b'}' {
+        return None;
+    }
+    at -= 1;
+    loop {
+        let before = skip_space_back(bytes, at);
+        // The value: a plain string ending just before `before`.
+        let Some((value_start, value)) = plain_string_back(text, before) else {
+            return Some((found, at));
+        };
+        let colon = skip_space_back(bytes, value_start);
+        if colon == 0 || bytes[colon - 1] != b':' {
+            return Some((found, at));
+        }
+        let key_end = skip_space_back(bytes, colon - 1);
+        let Some((key_start, key)) = plain_string_back(text, key_end) else {
+            return Some((found, at));
+        };
+        let separator = skip_space_back(bytes, key_start);
+        if separator == 0 || !matches!(bytes[separator - 1], b',' | b'{') {
+            return Some((found, at));
+        }
+        if let Some(slot) = slot(&mut found, key.as_bytes()) {
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(value);
+        }
+        at = key_start;
+        if bytes[separator - 1] == b'{' {
+            return Some((found, at));
+        }
+        at = separator - 1;
+    }
+}
+
+/// The string whose closing quote is just before `end`, if it has no
+/// backslash: its opening quote's position and its contents.
+fn plain_string_back(text: &str, end: usize) -> Option<(usize, &str)> {
+    let bytes = text.as_bytes();
+    if end == 0 || bytes[end - 1] != b'"' {
+        return None;
+    }
+    let open = bytes[..end - 1].iter().rposition(|&b| b == b'"')?;
+    let contents = text.get(open + 1..end - 1)?;
+    if contents.contains('\\') || (open > 0 && bytes[open - 1] == b'\\') {
+        return None;
+    }
+    Some((open, contents))
+}
+
+fn skip_space_back(bytes: &[u8], mut at: usize) -> usize {
+    while at > 0 && matches!(bytes[at - 1], b' ' | b'\n' | b'\r' | b'\t') {
+        at -= 1;
+    }
+    at
+}
+
+/// Where `key` goes, if it is one of the three members.
+fn slot<'s, 'a>(found: &'s mut TopLevel<'a>, key: &[u8]) -> Option<&'s mut Option<&'a str>> {
+    match key {
+        b"type" => Some(&mut found.event_type),
+        b"id" => Some(&mut found.id),
+        b"version" => Some(&mut found.version),
+        _ => None,
+    }
+}
+
+/// Every member of the object, stepping over values of any kind.
+fn full_scan(text: &str) -> Option<TopLevel<'_>> {
     let bytes = text.as_bytes();
     let mut found = TopLevel::default();
     let mut at = skip_space(bytes, 0);
@@ -42,13 +196,7 @@ pub fn top_level(text: &str) -> Option<TopLevel<'_>> {
             return None;
         }
         at = skip_space(bytes, at + 1);
-        let slot = match key {
-            b"type" => Some(&mut found.event_type),
-            b"id" => Some(&mut found.id),
-            b"version" => Some(&mut found.version),
-            _ => None,
-        };
-        let value_end = match slot {
+        let value_end = match slot(&mut found, key) {
             Some(slot) => {
                 if slot.is_some() || bytes.get(at) != Some(&b'"') {
                     return None;
@@ -147,6 +295,33 @@ mod tests {
                 id: Some("evt_1"),
                 version: Some("2024-08-29"),
             })
+        );
+    }
+
+    #[test]
+    fn reads_the_ends_without_stepping_over_the_middle() {
+        let text = r#"{"object": "event", "id": "evt_1", "data": {"type": "inner"},
+            "project": "gigs", "type": "com.gigs.sim.updated", "version": "2024-12-20"}"#;
+        assert_eq!(
+            top_level(text),
+            Some(TopLevel {
+                event_type: Some("com.gigs.sim.updated"),
+                id: Some("evt_1"),
+                version: Some("2024-12-20"),
+            })
+        );
+        // A member named at both ends is one too many.
+        let twice = r#"{"type": "a", "id": "b", "data": {}, "type": "c"}"#;
+        assert_eq!(top_level(twice), None);
+    }
+
+    #[test]
+    fn an_escaped_quote_at_the_end_sends_the_scan_through_the_middle() {
+        let text =
+            r#"{"id": "evt_1", "data": [], "type": "com.gigs.plan.updated", "note": "say \"hi\""}"#;
+        assert_eq!(
+            top_level(text).and_then(|found| found.event_type),
+            Some("com.gigs.plan.updated")
         );
     }
 
