@@ -418,26 +418,84 @@ fn criterion_dir() -> PathBuf {
         .join("criterion")
 }
 
-/// The median time of one parse, in nanoseconds, from the latest run.
-fn median_ns(payload: &str, method: &str) -> Option<f64> {
+/// A file of the latest run of one benchmark.
+fn criterion_file(payload: &str, method: &str, file: &str) -> Option<serde_json::Value> {
     let path = criterion_dir()
         .join(format!("parse_{payload}"))
         .join(method)
         .join("new")
-        .join("estimates.json");
-    let estimates: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    estimates.get("median")?.get("point_estimate")?.as_f64()
+        .join(file);
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// The median time of one parse, in nanoseconds, from the latest run.
+fn median_ns(payload: &str, method: &str) -> Option<f64> {
+    criterion_file(payload, method, "estimates.json")?
+        .get("median")?
+        .get("point_estimate")?
+        .as_f64()
+}
+
+/// The 10th percentile of the time of one parse over the samples of the
+/// latest run, in nanoseconds: other work on the machine only ever adds
+/// time, so this is the least disturbed estimate.
+fn fastest_decile_ns(payload: &str, method: &str) -> Option<f64> {
+    let sample = criterion_file(payload, method, "sample.json")?;
+    let numbers = |key: &str| -> Option<Vec<f64>> {
+        sample
+            .get(key)?
+            .as_array()?
+            .iter()
+            .map(serde_json::Value::as_f64)
+            .collect()
+    };
+    let mut per_iteration: Vec<f64> = numbers("times")?
+        .iter()
+        .zip(numbers("iters")?)
+        .map(|(time, iterations)| time / iterations)
+        .collect();
+    per_iteration.sort_by(f64::total_cmp);
+    per_iteration.get(per_iteration.len() / 10).copied()
+}
+
+/// The time of every method on `payload`, in the order of [`METHODS`].
+fn times(payload: &str, estimate: fn(&str, &str) -> Option<f64>) -> Option<Vec<f64>> {
+    METHODS
+        .iter()
+        .map(|method| estimate(payload, method))
+        .collect()
+}
+
+/// The ratio cells of one payload's row: value / from_json (throughput of
+/// from_json over value's), from_json / struct, tagged_enum / from_json and
+/// from_json / ignored_any.
+fn ratio_cells(times: &[f64]) -> String {
+    let time = |method: &str| {
+        METHODS
+            .iter()
+            .zip(times)
+            .find(|(name, _)| **name == method)
+            .map_or(f64::NAN, |(_, time)| *time)
+    };
+    let from_json = time("from_json");
+    format!(
+        " {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
+        time("value") / from_json,
+        from_json / time("struct"),
+        time("tagged_enum") / from_json,
+        from_json / time("ignored_any"),
+    )
 }
 
 /// Prints the throughput of every method and the ratios, as Markdown.
 fn report(payloads: &[(&str, usize)]) {
-    let mut throughput = String::from("| payload | bytes |");
-    let mut ratios = String::from(
-        "| payload | from_json vs value (throughput, target >= 2) \
+    let ratio_header = "| payload | from_json vs value (throughput, target >= 2) \
          | from_json / struct (time, target <= 1.3) \
          | tagged_enum / from_json (time, target > 1) \
-         | from_json / ignored_any (time) |\n|---|---|---|---|---|\n",
-    );
+         | from_json / ignored_any (time) |\n|---|---|---|---|---|\n";
+    let mut ratios = String::from(ratio_header);
+    let mut fastest_ratios = String::from(ratio_header);
+    let mut throughput = String::from("| payload | bytes |");
     for method in METHODS {
         throughput.push_str(&format!(" {method} |"));
     }
@@ -445,37 +503,26 @@ fn report(payloads: &[(&str, usize)]) {
     throughput.push_str(&"---|".repeat(METHODS.len()));
     throughput.push('\n');
     for &(payload, bytes) in payloads {
-        let Some(times) = METHODS
-            .iter()
-            .map(|method| median_ns(payload, method))
-            .collect::<Option<Vec<f64>>>()
-        else {
+        let Some(medians) = times(payload, median_ns) else {
             eprintln!("no estimates for {payload}; skipped in the tables");
             continue;
         };
         throughput.push_str(&format!("| {payload} | {bytes} |"));
-        for time in &times {
+        for time in &medians {
             // bytes per nanosecond to MiB/s.
             let mib_per_s = bytes as f64 / time * 1e9 / (1024.0 * 1024.0);
             throughput.push_str(&format!(" {mib_per_s:.0} MiB/s ({:.2} µs) |", time / 1e3));
         }
         throughput.push('\n');
-        let time = |method: &str| {
-            METHODS
-                .iter()
-                .zip(&times)
-                .find(|(name, _)| **name == method)
-                .map_or(f64::NAN, |(_, time)| *time)
-        };
-        let from_json = time("from_json");
-        ratios.push_str(&format!(
-            "| {payload} | {:.2}x | {:.2}x | {:.2}x | {:.2}x |\n",
-            time("value") / from_json,
-            from_json / time("struct"),
-            time("tagged_enum") / from_json,
-            from_json / time("ignored_any"),
-        ));
+        ratios.push_str(&format!("| {payload} |{}\n", ratio_cells(&medians)));
+        if let Some(fastest) = times(payload, fastest_decile_ns) {
+            fastest_ratios.push_str(&format!("| {payload} |{}\n", ratio_cells(&fastest)));
+        }
     }
     println!("\nThroughput (median of each benchmark):\n\n{throughput}");
-    println!("Ratios:\n\n{ratios}");
+    println!("Ratios of the medians:\n\n{ratios}");
+    println!(
+        "Ratios of the fastest decile of samples (less sensitive to other load):\n\n\
+         {fastest_ratios}"
+    );
 }
