@@ -19,31 +19,10 @@ fn generated_files_match_the_spec() {
 
 /// A copy of everything regeneration reads and writes, in a fresh directory.
 fn scratch_root(test: &str) -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let scratch = std::env::temp_dir().join(format!("gigs-events-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    for dir in ["spec", "generated/src/api", "docs"] {
-        copy_dir(&root.join(dir), &scratch.join(dir));
-    }
-    std::fs::copy(
-        root.join("generated/Cargo.toml"),
-        scratch.join("generated/Cargo.toml"),
+    gigs_events_tests::scratch_copy(
+        test,
+        &["spec", "generated/src/api", "docs", "generated/Cargo.toml"],
     )
-    .unwrap();
-    scratch
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

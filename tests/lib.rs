@@ -81,3 +81,31 @@ pub fn spec_examples() -> Vec<(String, String, Vec<u8>)> {
     }
     examples
 }
+
+/// A fresh temporary directory holding copies of `paths` (files or
+/// directories, relative to the repository root) at the same places.
+pub fn scratch_copy(test: &str, paths: &[&str]) -> PathBuf {
+    let scratch = std::env::temp_dir().join(format!("gigs-events-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    for path in paths {
+        copy_path(&root().join(path), &scratch.join(path));
+    }
+    scratch
+}
+
+fn copy_path(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap_or_else(|error| panic!("{}: {error}", to.display()));
+        let entries =
+            std::fs::read_dir(from).unwrap_or_else(|error| panic!("{}: {error}", from.display()));
+        for entry in entries.flatten() {
+            copy_path(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .unwrap_or_else(|error| panic!("{}: {error}", parent.display()));
+        }
+        std::fs::copy(from, to).unwrap_or_else(|error| panic!("{}: {error}", from.display()));
+    }
+}

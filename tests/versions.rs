@@ -83,23 +83,7 @@ fn diff_reports_sim_metadata_added_and_not_breaking() {
 
 /// A copy of the spec in a fresh temporary directory.
 fn spec_copy(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gigs-events-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&root().join("spec"), &dir.join("spec"));
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
+    gigs_events_tests::scratch_copy(test, &["spec"])
 }
 
 #[test]

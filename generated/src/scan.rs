@@ -27,7 +27,7 @@ pub struct TopLevel<'a> {
 /// `None` when the text does not look like an object, a member appears
 /// twice, or one of the three is not a string without escapes.
 pub fn top_level(text: &str) -> Option<TopLevel<'_>> {
-    let (mut found, stopped_at) = forward_strings(text)?;
+    let (mut found, stopped_at) = forward_members(text, false)?;
     let Some(stopped_at) = stopped_at else {
         return Some(found);
     };
@@ -50,12 +50,13 @@ pub fn top_level(text: &str) -> Option<TopLevel<'_>> {
             }
         }
     }
-    full_scan(text)
+    forward_members(text, true).map(|(found, _)| found)
 }
 
-/// The plain string members at the start of the object, and where the first
-/// other member starts (`None` when the object has no other member).
-fn forward_strings(text: &str) -> Option<(TopLevel<'_>, Option<usize>)> {
+/// The members at the start of the object, and where the first member
+/// whose value is not a string starts: `None` when the object has no such
+/// member, or when `step_over_values` says to step over them and read on.
+fn forward_members(text: &str, step_over_values: bool) -> Option<(TopLevel<'_>, Option<usize>)> {
     let bytes = text.as_bytes();
     let mut found = TopLevel::default();
     let mut at = skip_space(bytes, 0);
@@ -78,17 +79,25 @@ fn forward_strings(text: &str) -> Option<(TopLevel<'_>, Option<usize>)> {
             return None;
         }
         at = skip_space(bytes, at + 1);
-        if bytes.get(at) != Some(&b'"') {
-            return Some((found, Some(member_start)));
-        }
-        let end = string_end(bytes, at)?;
-        let value = text.get(at + 1..end - 1)?;
-        if let Some(slot) = slot(&mut found, key) {
-            if slot.is_some() || value.contains('\\') {
-                return None;
+        let slot = slot(&mut found, key);
+        let end = if bytes.get(at) == Some(&b'"') {
+            let end = string_end(bytes, at)?;
+            if let Some(slot) = slot {
+                let value = text.get(at + 1..end - 1)?;
+                if slot.is_some() || value.contains('\\') {
+                    return None;
+                }
+                *slot = Some(value);
             }
-            *slot = Some(value);
-        }
+            end
+        } else if slot.is_some() {
+            // `type`, `id` and `version` must be strings; serde will say so.
+            return None;
+        } else if step_over_values {
+            value_end(bytes, at)?
+        } else {
+            return Some((found, Some(member_start)));
+        };
         at = skip_space(bytes, end);
         match bytes.get(at) {
             Some(b',') => at = skip_space(bytes, at + 1),
@@ -170,53 +179,6 @@ fn slot<'s, 'a>(found: &'s mut TopLevel<'a>, key: &[u8]) -> Option<&'s mut Optio
         b"id" => Some(&mut found.id),
         b"version" => Some(&mut found.version),
         _ => None,
-    }
-}
-
-/// Every member of the object, stepping over values of any kind.
-fn full_scan(text: &str) -> Option<TopLevel<'_>> {
-    let bytes = text.as_bytes();
-    let mut found = TopLevel::default();
-    let mut at = skip_space(bytes, 0);
-    if bytes.get(at) != Some(&b'{') {
-        return None;
-    }
-    at = skip_space(bytes, at + 1);
-    if bytes.get(at) == Some(&b'}') {
-        return Some(found);
-    }
-    loop {
-        if bytes.get(at) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(bytes, at)?;
-        let key = &bytes[at + 1..key_end - 1];
-        at = skip_space(bytes, key_end);
-        if bytes.get(at) != Some(&b':') {
-            return None;
-        }
-        at = skip_space(bytes, at + 1);
-        let value_end = match slot(&mut found, key) {
-            Some(slot) => {
-                if slot.is_some() || bytes.get(at) != Some(&b'"') {
-                    return None;
-                }
-                let end = string_end(bytes, at)?;
-                let value = text.get(at + 1..end - 1)?;
-                if value.contains('\\') {
-                    return None;
-                }
-                *slot = Some(value);
-                end
-            }
-            None => value_end(bytes, at)?,
-        };
-        at = skip_space(bytes, value_end);
-        match bytes.get(at) {
-            Some(b',') => at = skip_space(bytes, at + 1),
-            Some(b'}') => return Some(found),
-            _ => return None,
-        }
     }
 }
 
