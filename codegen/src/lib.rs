@@ -46,6 +46,7 @@ pub struct Generated {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
     pub versions: usize,
+    /// Event types of the version that has the most.
     pub events: usize,
     /// Distinct type definitions generated (after sharing between versions).
     pub type_revisions: usize,
