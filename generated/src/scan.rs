@@ -10,7 +10,9 @@
 //! two ends.
 //!
 //! It does not validate: phase two parses the whole body with serde_json,
-//! which rejects anything malformed. Whenever the scanner meets something it
+//! which rejects anything malformed, including a duplicated `id` or
+//! `version`. (A `type` given twice, once in the middle of the envelope, is
+//! not noticed: the one at an end decides.) Whenever the scanner meets something it
 //! does not expect, it gives up and the caller falls back to serde, which
 //! then also produces the error message.
 
@@ -316,6 +318,64 @@ mod tests {
             "{\"a\": \"\\",
         ] {
             assert_eq!(top_level(text), None, "{text}");
+        }
+    }
+
+    use proptest::prelude::{Just, ProptestConfig, Strategy, prop_oneof};
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// Whatever the text, the scanner returns, and what it returns is
+        /// borrowed from quoted text.
+        #[test]
+        fn never_panics(text in r#"[{}\[\]",: \\a-z0-9tyeidvrsonp]{0,80}"#) {
+            if let Some(found) = top_level(&text) {
+                for value in [found.event_type, found.id, found.version].into_iter().flatten() {
+                    let quoted = format!("\"{value}\"");
+                    proptest::prop_assert!(text.contains(&quoted));
+                }
+            }
+        }
+
+        /// On envelopes with distinct members, the scanner finds what serde finds.
+        #[test]
+        fn agrees_with_serde_on_envelopes(
+            members in proptest::collection::vec(
+                (proptest::sample::select(vec!["type", "id", "version", "data", "object"]),
+                 prop_oneof![
+                     "[a-z.]{0,8}".prop_map(serde_json::Value::String),
+                     Just(serde_json::json!({"type": "inner", "list": [1, "x\"y"]})),
+                     Just(serde_json::json!(12.5)),
+                 ]),
+                0..6,
+            )
+        ) {
+            // Duplicated members are for serde to judge (see the module docs).
+            let mut seen = Vec::new();
+            let members: Vec<_> = members
+                .into_iter()
+                .filter(|(key, _)| {
+                    let first = !seen.contains(key);
+                    seen.push(*key);
+                    first
+                })
+                .collect();
+            let body = format!(
+                "{{{}}}",
+                members
+                    .iter()
+                    .map(|(key, value)| format!("{key:?}: {value}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if let (Some(found), Ok(serde_json::Value::Object(map))) =
+                (top_level(&body), serde_json::from_str::<serde_json::Value>(&body))
+            {
+                proptest::prop_assert_eq!(found.event_type, map.get("type").and_then(|v| v.as_str()));
+                proptest::prop_assert_eq!(found.id, map.get("id").and_then(|v| v.as_str()));
+                proptest::prop_assert_eq!(found.version, map.get("version").and_then(|v| v.as_str()));
+            }
         }
     }
 }
