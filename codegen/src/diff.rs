@@ -179,17 +179,10 @@ fn fields_diff(
 
 /// The enum a field holds, directly or in lists.
 fn enum_of<'a>(kind: &FieldKind, version: &'a Version) -> Option<&'a EnumDef> {
-    fn named(type_ref: &TypeRef) -> Option<&str> {
-        match type_ref {
-            TypeRef::Named(name) => Some(name),
-            TypeRef::List(item) => named(item),
-            _ => None,
-        }
-    }
     let FieldKind::Value(type_ref) = kind else {
         return None;
     };
-    match version.types.get(named(type_ref)?) {
+    match version.types.get(type_ref.named()?) {
         Some(TypeDef::Enum(enum_def)) => Some(enum_def),
         _ => None,
     }

@@ -111,6 +111,17 @@ pub enum TypeRef {
     Named(String),
 }
 
+impl TypeRef {
+    /// The object or enum this type refers to, directly or through lists.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            Self::Named(name) => Some(name),
+            Self::List(item) => item.named(),
+            _ => None,
+        }
+    }
+}
+
 /// An open enum of strings.
 #[derive(Debug, Clone)]
 pub struct EnumDef {

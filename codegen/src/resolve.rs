@@ -1099,7 +1099,7 @@ impl<'a> VersionResolver<'a> {
                     .fields
                     .iter()
                     .filter_map(|field| match &field.kind {
-                        FieldKind::Value(type_ref) => named_in(type_ref),
+                        FieldKind::Value(type_ref) => type_ref.named(),
                         _ => None,
                     })
                     .filter(|target| matches!(self.types.get(*target), Some(TypeDef::Object(_))))
@@ -1120,7 +1120,7 @@ impl<'a> VersionResolver<'a> {
                         .fields
                         .iter()
                         .find(|field| match &field.kind {
-                            FieldKind::Value(type_ref) => named_in(type_ref) == Some(next),
+                            FieldKind::Value(type_ref) => type_ref.named() == Some(next),
                             _ => false,
                         })
                         .map_or_else(|| object.span.clone(), |field| field.span.clone()),
@@ -1145,15 +1145,6 @@ impl<'a> VersionResolver<'a> {
                 );
             }
         }
-    }
-}
-
-/// The object or enum a type refers to, through lists.
-fn named_in(type_ref: &TypeRef) -> Option<&str> {
-    match type_ref {
-        TypeRef::Named(name) => Some(name),
-        TypeRef::List(item) => named_in(item),
-        _ => None,
     }
 }
 

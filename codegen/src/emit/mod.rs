@@ -153,19 +153,13 @@ fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<
 
 /// The named types a field uses.
 fn uses_of(fields: &[Field]) -> Vec<String> {
-    fn collect(type_ref: &TypeRef, into: &mut Vec<String>) {
-        match type_ref {
-            TypeRef::Named(name) => into.push(name.clone()),
-            TypeRef::List(item) => collect(item, into),
-            _ => {}
-        }
-    }
-    let mut uses = Vec::new();
-    for field in fields {
-        if let FieldKind::Value(type_ref) = &field.kind {
-            collect(type_ref, &mut uses);
-        }
-    }
+    let mut uses: Vec<String> = fields
+        .iter()
+        .filter_map(|field| match &field.kind {
+            FieldKind::Value(type_ref) => type_ref.named().map(str::to_owned),
+            _ => None,
+        })
+        .collect();
     uses.sort();
     uses.dedup();
     uses
