@@ -95,12 +95,8 @@ impl<'a> EventHead<'a> {
 
     /// Keeps the whole body as a [`RawEvent`], for events this crate cannot type.
     pub fn into_raw(self) -> Result<RawEvent, Error> {
-        let json =
-            RawValue::from_string(self.body.trim().to_owned()).map_err(|error| Error::Syntax {
-                line: error.line(),
-                column: error.column(),
-                message: message_without_position(&error),
-            })?;
+        let json = RawValue::from_string(self.body.trim().to_owned())
+            .map_err(|error| syntax_error(&error))?;
         Ok(RawEvent::new(
             self.event_type.into_owned(),
             self.id.into_owned(),
@@ -162,11 +158,7 @@ fn locate<'a, T: Deserialize<'a>>(
     event_type: Option<&str>,
 ) -> Error {
     if error.is_syntax() || error.is_eof() || error.is_io() {
-        return Error::Syntax {
-            line: error.line(),
-            column: error.column(),
-            message: message_without_position(&error),
-        };
+        return syntax_error(&error);
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
@@ -191,6 +183,16 @@ fn locate<'a, T: Deserialize<'a>>(
             message,
         },
         _ => Error::Envelope { path, message },
+    }
+}
+
+/// A serde_json syntax error, with its position in the fields and not in
+/// the message.
+fn syntax_error(error: &serde_json::Error) -> Error {
+    Error::Syntax {
+        line: error.line(),
+        column: error.column(),
+        message: message_without_position(error),
     }
 }
 
