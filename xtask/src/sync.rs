@@ -78,10 +78,9 @@ impl Plan {
 
     /// The files to write: new or different.
     pub fn changed(&self) -> impl Iterator<Item = (&PathBuf, &String)> {
-        self.generated
-            .files
-            .iter()
-            .filter(|(path, contents)| self.current.get(*path) != Some(&Some((*contents).clone())))
+        self.generated.files.iter().filter(|(path, contents)| {
+            self.current.get(*path).and_then(Option::as_ref) != Some(*contents)
+        })
     }
 
     /// The files to delete.
