@@ -247,13 +247,9 @@ fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
             }
         }
     });
-    let allow_deprecated = def
-        .fields
-        .iter()
-        .any(|field| field.deprecated.is_some())
-        .then(|| quote!(#[allow(deprecated)]));
+    // Deprecated fields need no `allow` here: every definition lives under
+    // `types/`, whose `mod.rs` allows `deprecated` for all of them.
     quote! {
-        #allow_deprecated
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(
                 &self,

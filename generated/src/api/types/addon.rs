@@ -96,7 +96,6 @@ pub mod v2024_08_29 {
         #[serde(rename = "voiceUnit")]
         pub voice_unit: ::std::string::String,
     }
-    #[allow(deprecated)]
     impl ::serde::Serialize for Addon {
         fn serialize<S: ::serde::Serializer>(
             &self,

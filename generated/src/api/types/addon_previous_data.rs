@@ -145,7 +145,6 @@ pub mod v2024_08_29 {
         #[serde(rename = "voiceUnit", default)]
         pub voice_unit: ::std::option::Option<::std::string::String>,
     }
-    #[allow(deprecated)]
     impl ::serde::Serialize for AddonPreviousData {
         fn serialize<S: ::serde::Serializer>(
             &self,

@@ -112,7 +112,6 @@ pub mod v2024_08_29 {
         #[serde(rename = "createdAt")]
         pub created_at: ::jiff::Timestamp,
     }
-    #[allow(deprecated)]
     impl ::serde::Serialize for Plan {
         fn serialize<S: ::serde::Serializer>(
             &self,

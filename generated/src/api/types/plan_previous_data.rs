@@ -171,7 +171,6 @@ pub mod v2024_08_29 {
         #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
     }
-    #[allow(deprecated)]
     impl ::serde::Serialize for PlanPreviousData {
         fn serialize<S: ::serde::Serializer>(
             &self,

@@ -95,7 +95,6 @@ pub mod v2024_01_01 {
         #[serde(default)]
         pub born: ::std::option::Option<::jiff::civil::Date>,
     }
-    #[allow(deprecated)]
     impl ::serde::Serialize for WidgetPreviousData {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -294,7 +293,6 @@ pub mod v2024_02_01 {
         #[serde(rename = "async", default)]
         pub async_: ::std::option::Option<::std::string::String>,
     }
-    #[allow(deprecated)]
     impl ::serde::Serialize for WidgetPreviousData {
         fn serialize<S: ::serde::Serializer>(
             &self,
