@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use expect_test::{expect, expect_file};
 use gigs_codegen::spec::ObjectFile;
+use gigs_events_tests::{Scratch, scratch_copy};
 use xtask::sync::PlanError;
 
 /// One test per case directory, and the list of them.
@@ -94,46 +95,13 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("bad_specs")
 }
 
-/// A repository root of its own in the temporary directory: the spec under
-/// test as `spec/`, and `generated/Cargo.toml`, which regeneration would
-/// edit. Removed when dropped.
-struct Scratch {
-    root: PathBuf,
-}
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let root = std::env::temp_dir().join(format!(
-            "gigs-events-bad-specs-{}-{name}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&root);
-        let manifest = root.join("generated/Cargo.toml");
-        fs::create_dir_all(manifest.parent().unwrap()).unwrap();
-        fs::copy(
-            gigs_events_tests::root().join("generated/Cargo.toml"),
-            &manifest,
-        )
-        .unwrap();
-        Self { root }
-    }
-
-    /// A scratch repository whose spec is a copy of the case directory `case`.
-    fn with_case(case: &str) -> Self {
-        let scratch = Self::new(case);
-        copy_spec(&cases_dir().join(case), &scratch.spec());
-        scratch
-    }
-
-    fn spec(&self) -> PathBuf {
-        self.root.join("spec")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.root);
-    }
+/// A repository root of its own in the temporary directory, whose spec is a
+/// copy of the case directory `case`, beside `generated/Cargo.toml`, which
+/// regeneration would edit.
+fn scratch_with_case(case: &str) -> Scratch {
+    let scratch = scratch_copy(&format!("bad-specs-{case}"), &["generated/Cargo.toml"]);
+    copy_spec(&cases_dir().join(case), &scratch.path().join("spec"));
+    scratch
 }
 
 /// Copies the spec files of `from` (not `expected.txt`) into `to`.
@@ -153,9 +121,9 @@ fn copy_spec(from: &Path, to: &Path) {
 /// The case is rejected, with exactly the messages of its `expected.txt`,
 /// quickly, and regeneration would write nothing.
 fn check(case: &str) {
-    let scratch = Scratch::with_case(case);
+    let scratch = scratch_with_case(case);
     let start = Instant::now();
-    let result = gigs_codegen::generate(&scratch.spec());
+    let result = gigs_codegen::generate(&scratch.path().join("spec"));
     let elapsed = start.elapsed();
     let diagnostics = match result {
         Ok(_) => panic!("the bad spec `{case}` was accepted"),
@@ -172,7 +140,7 @@ fn check(case: &str) {
         elapsed < Duration::from_secs(1),
         "{case}: rejecting the spec took {elapsed:?}"
     );
-    match xtask::sync::plan(&scratch.root) {
+    match xtask::sync::plan(scratch.path()) {
         Err(PlanError::Spec(planned)) => assert_eq!(
             planned, diagnostics,
             "{case}: `cargo xtask regen` reports something else"
@@ -228,10 +196,9 @@ fn rust_keywords_are_fine_as_field_names() {
 
 #[test]
 fn a_50_mib_file_is_refused_by_its_size_without_being_read() {
-    let scratch = Scratch::new("huge_file");
-    copy_spec(&cases_dir().join("_base"), &scratch.spec());
+    let scratch = scratch_with_case("_base");
     // A valid object padded with comments to 50 MiB: only its size is wrong.
-    let path = scratch.spec().join("2024-08-29/objects/plan.yaml");
+    let path = scratch.path().join("spec/2024-08-29/objects/plan.yaml");
     let head = fs::read(&path).unwrap();
     let size = 50 * 1024 * 1024;
     let mut file = std::io::BufWriter::new(fs::File::create(&path).unwrap());
@@ -247,7 +214,7 @@ fn a_50_mib_file_is_refused_by_its_size_without_being_read() {
     assert_eq!(fs::metadata(&path).unwrap().len(), size as u64);
 
     let start = Instant::now();
-    let result = gigs_codegen::generate(&scratch.spec());
+    let result = gigs_codegen::generate(&scratch.path().join("spec"));
     let elapsed = start.elapsed();
     let Err(diagnostics) = result else {
         panic!("a 50 MiB spec file was accepted");

@@ -73,15 +73,13 @@ fn type_mismatches_missing_fields_and_unknown_events_are_reported() {
 
 #[test]
 fn the_command_exits_non_zero_unless_every_file_is_described() {
-    let dir = std::env::temp_dir().join(format!("gigs-events-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = gigs_events_tests::Scratch::new("check-payload");
     let described = root().join("tests/fixtures/seeds/plan.updated.json");
     let mut payload = json(&seed("plan.updated.json"));
     payload["data"]["carbonNeutral"] = json!(true);
-    let undescribed = dir.join("captured.json");
+    let undescribed = scratch.path().join("captured.json");
     std::fs::write(&undescribed, serde_json::to_vec(&payload).unwrap()).unwrap();
 
     assert!(xtask::check_payload::run(&root(), std::slice::from_ref(&described)).unwrap());
     assert!(!xtask::check_payload::run(&root(), &[described, undescribed]).unwrap());
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -18,7 +18,7 @@ fn generated_files_match_the_spec() {
 }
 
 /// A copy of everything regeneration reads and writes, in a fresh directory.
-fn scratch_root(test: &str) -> std::path::PathBuf {
+fn scratch_root(test: &str) -> gigs_events_tests::Scratch {
     gigs_events_tests::scratch_copy(
         test,
         &["spec", "generated/src/api", "docs", "generated/Cargo.toml"],
@@ -27,8 +27,9 @@ fn scratch_root(test: &str) -> std::path::PathBuf {
 
 #[test]
 fn an_edited_description_is_drift_until_regenerated() {
-    let root = scratch_root("edited-description");
-    assert!(xtask::sync::plan(&root).unwrap().is_up_to_date());
+    let scratch = scratch_root("edited-description");
+    let root = scratch.path();
+    assert!(xtask::sync::plan(root).unwrap().is_up_to_date());
 
     let price = root.join("spec/2024-08-29/objects/price.yaml");
     let text = std::fs::read_to_string(&price).unwrap();
@@ -36,7 +37,7 @@ fn an_edited_description_is_drift_until_regenerated() {
     assert_ne!(text, edited);
     std::fs::write(&price, edited).unwrap();
 
-    let plan = xtask::sync::plan(&root).unwrap();
+    let plan = xtask::sync::plan(root).unwrap();
     assert!(!plan.is_up_to_date());
     let changed: Vec<String> = plan
         .changed()
@@ -50,17 +51,17 @@ fn an_edited_description_is_drift_until_regenerated() {
     );
     assert!(diff.contains("+    /// Edited. "), "{diff}");
 
-    plan.apply(&root).unwrap();
-    assert!(xtask::sync::plan(&root).unwrap().is_up_to_date());
-    let _ = std::fs::remove_dir_all(root);
+    plan.apply(root).unwrap();
+    assert!(xtask::sync::plan(root).unwrap().is_up_to_date());
 }
 
 #[test]
 fn files_the_spec_no_longer_produces_are_drift_and_are_removed() {
-    let root = scratch_root("stale-file");
+    let scratch = scratch_root("stale-file");
+    let root = scratch.path();
     let stale = root.join("generated/src/api/types/retired_object.rs");
     std::fs::write(&stale, "// @generated\n").unwrap();
-    let plan = xtask::sync::plan(&root).unwrap();
+    let plan = xtask::sync::plan(root).unwrap();
     assert!(!plan.is_up_to_date());
     assert_eq!(
         plan.stale(),
@@ -68,8 +69,7 @@ fn files_the_spec_no_longer_produces_are_drift_and_are_removed() {
             "generated/src/api/types/retired_object.rs"
         )]
     );
-    plan.apply(&root).unwrap();
+    plan.apply(root).unwrap();
     assert!(!stale.exists());
-    assert!(xtask::sync::plan(&root).unwrap().is_up_to_date());
-    let _ = std::fs::remove_dir_all(root);
+    assert!(xtask::sync::plan(root).unwrap().is_up_to_date());
 }

@@ -82,13 +82,37 @@ pub fn spec_examples() -> Vec<(String, String, Vec<u8>)> {
     examples
 }
 
-/// A fresh temporary directory holding copies of `paths` (files or
-/// directories, relative to the repository root) at the same places.
-pub fn scratch_copy(test: &str, paths: &[&str]) -> PathBuf {
-    let scratch = std::env::temp_dir().join(format!("gigs-events-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
+/// A fresh temporary directory, removed when dropped, even by a failing test.
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// An empty directory named after `test`.
+    pub fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("gigs-events-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
+        Self(dir)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A scratch directory holding copies of `paths` (files or directories,
+/// relative to the repository root) at the same places.
+pub fn scratch_copy(test: &str, paths: &[&str]) -> Scratch {
+    let scratch = Scratch::new(test);
     for path in paths {
-        copy_path(&root().join(path), &scratch.join(path));
+        copy_path(&root().join(path), &scratch.path().join(path));
     }
     scratch
 }

@@ -1,7 +1,7 @@
 //! API versions at the cost of their changes: shared types, version-aware
 //! parsing, and the version tooling.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gigs_events::{VersionedEvent, v2024_08_29, v2024_10_28, v2024_12_20};
 use gigs_events_tests::{root, seed};
@@ -82,14 +82,15 @@ fn diff_reports_sim_metadata_added_and_not_breaking() {
 }
 
 /// A copy of the spec in a fresh temporary directory.
-fn spec_copy(test: &str) -> PathBuf {
+fn spec_copy(test: &str) -> gigs_events_tests::Scratch {
     gigs_events_tests::scratch_copy(test, &["spec"])
 }
 
 #[test]
 fn new_version_adds_a_module_a_feature_and_moves_latest() {
-    let dir = spec_copy("new-version");
-    xtask::versions::new_version(&dir, "2025-02-24").unwrap();
+    let scratch = spec_copy("new-version");
+    let dir = scratch.path();
+    xtask::versions::new_version(dir, "2025-02-24").unwrap();
     let generated = gigs_codegen::generate(&dir.join("spec")).unwrap();
     let module = Path::new(gigs_codegen::API_DIR).join("v2025_02_24.rs");
     assert!(
@@ -107,23 +108,22 @@ fn new_version_adds_a_module_a_feature_and_moves_latest() {
         generated.summary.type_revisions,
         before.summary.type_revisions
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn new_version_refuses_bad_and_out_of_order_dates() {
-    let dir = spec_copy("bad-new-version");
-    let bad = xtask::versions::new_version(&dir, "2025-02-30").unwrap_err();
+    let scratch = spec_copy("bad-new-version");
+    let dir = scratch.path();
+    let bad = xtask::versions::new_version(dir, "2025-02-30").unwrap_err();
     assert_eq!(
         bad.to_string(),
         "`2025-02-30` is not a date; write API versions as YYYY-MM-DD, such as 2025-02-20"
     );
-    let early = xtask::versions::new_version(&dir, "2024-09-01").unwrap_err();
+    let early = xtask::versions::new_version(dir, "2024-09-01").unwrap_err();
     assert_eq!(
         early.to_string(),
         "version 2024-09-01 is not after the newest version, 2024-12-20; new versions go last"
     );
     assert!(!dir.join("spec/2025-02-30").exists());
     assert!(!dir.join("spec/2024-09-01").exists());
-    let _ = std::fs::remove_dir_all(dir);
 }
