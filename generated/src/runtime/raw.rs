@@ -83,7 +83,7 @@ impl Serialize for RawEvent {
 impl<'de> Deserialize<'de> for RawEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let json = Box::<RawValue>::deserialize(deserializer)?;
-        let head = crate::parse::EventHead::parse(json.get().as_bytes())
+        let head = crate::runtime::parse::EventHead::parse(json.get().as_bytes())
             .map_err(serde::de::Error::custom)?;
         let event_type = head.event_type().to_owned();
         let version = head.version().map(str::to_owned);

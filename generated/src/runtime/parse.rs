@@ -1,7 +1,7 @@
 //! Two-phase parsing of webhook bodies.
 //!
 //! Phase one reads only the envelope's `type`, `id` and `version`, borrowing
-//! them from the body: a quick scan of the top level ([`crate::scan`]), with
+//! them from the body: a quick scan of the top level ([`crate::runtime::scan`]), with
 //! serde as the fallback for anything unusual and for error messages.
 //! Phase two parses the whole body straight into the concrete event struct
 //! chosen by `type`. Nothing is buffered in between, unlike serde's
@@ -44,11 +44,11 @@ impl<'a> EventHead<'a> {
     /// Reads the envelope's `type`, `id` and `version` from `body`.
     pub fn parse(body: &'a [u8]) -> Result<Self, Error> {
         let body = std::str::from_utf8(body).map_err(|error| not_utf8(body, &error))?;
-        if let Some(crate::scan::TopLevel {
+        if let Some(crate::runtime::scan::TopLevel {
             event_type: Some(event_type),
             id: Some(id),
             version,
-        }) = crate::scan::top_level(body)
+        }) = crate::runtime::scan::top_level(body)
         {
             return Ok(Self {
                 body,
