@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::dates;
 use crate::ir::{EventDef, Field, FieldKind, Spec, TypeDef, TypeRef, Version};
 
 /// What kind of mismatch a finding is.
@@ -175,50 +176,21 @@ impl Checker<'_> {
             );
             return;
         };
-        let fields = &self.version.envelope;
-        for field in fields {
-            let path = [PathStep::Field(field.wire_name.clone())];
-            let path = path.as_slice();
-            let found = map.get(&field.wire_name);
-            match &field.kind {
-                FieldKind::EventType => {
-                    if found.and_then(Value::as_str) != Some(event.event_type.as_str()) {
-                        self.report(
-                            path,
-                            FindingKind::WrongConstant,
-                            format!("is not `{}`", event.event_type),
-                        );
-                    }
-                }
-                FieldKind::Data => match found {
-                    Some(data) => self.named(&event.data, data, path, false),
-                    None => self.report(
-                        path,
-                        FindingKind::MissingField,
-                        "required field is missing".to_owned(),
-                    ),
-                },
-                FieldKind::PreviousData => match (found, event.previous_data) {
-                    (Some(previous), true) => self.named(&event.data, previous, path, true),
-                    (Some(_), false) => self.report(
-                        path,
-                        FindingKind::UnknownField,
-                        format!(
-                            "`{}` does not carry previousData in the spec",
-                            event.event_type
-                        ),
-                    ),
-                    (None, _) => {}
-                },
-                _ => self.field(field, found, path, false),
-            }
-        }
-        self.unknown_fields(map, fields, &[]);
+        self.fields(&event.fields, map, &[]);
     }
 
-    fn field(&mut self, field: &Field, found: Option<&Value>, path: &[PathStep], partial: bool) {
+    /// Every field of an object, then the keys no field names.
+    fn fields(&mut self, fields: &[Field], map: &Map<String, Value>, path: &[PathStep]) {
+        for field in fields {
+            let field_path = child(path, PathStep::Field(field.wire_name.clone()));
+            self.field(field, map.get(&field.wire_name), &field_path);
+        }
+        self.unknown_fields(map, fields, path);
+    }
+
+    fn field(&mut self, field: &Field, found: Option<&Value>, path: &[PathStep]) {
         match (found, &field.kind) {
-            (None, _) if field.required && !partial => {
+            (None, _) if field.presence.is_required() => {
                 self.report(
                     path,
                     FindingKind::MissingField,
@@ -226,7 +198,7 @@ impl Checker<'_> {
                 );
             }
             (None, _) => {}
-            (Some(Value::Null), _) if field.nullable => {}
+            (Some(Value::Null), _) if field.presence.is_nullable() => {}
             (Some(Value::Null), _) => {
                 self.report(
                     path,
@@ -244,7 +216,6 @@ impl Checker<'_> {
                 }
             }
             (Some(value), FieldKind::Value(type_ref)) => self.value(type_ref, value, path),
-            (Some(_), _) => {}
         }
     }
 
@@ -253,8 +224,8 @@ impl Checker<'_> {
             TypeRef::String => value.is_string(),
             TypeRef::Integer => value.is_i64(),
             TypeRef::Boolean => value.is_boolean(),
-            TypeRef::Timestamp => value.as_str().is_some_and(is_timestamp),
-            TypeRef::Date => value.as_str().is_some_and(crate::resolve::is_date),
+            TypeRef::Timestamp => value.as_str().is_some_and(dates::is_timestamp),
+            TypeRef::Date => value.as_str().is_some_and(dates::is_date),
             TypeRef::Map => value
                 .as_object()
                 .is_some_and(|map| map.values().all(Value::is_string)),
@@ -268,7 +239,7 @@ impl Checker<'_> {
                 None => false,
             },
             TypeRef::Named(name) => {
-                self.named(name, value, path, false);
+                self.named(name, value, path);
                 true
             }
         };
@@ -285,7 +256,7 @@ impl Checker<'_> {
         }
     }
 
-    fn named(&mut self, name: &str, value: &Value, path: &[PathStep], partial: bool) {
+    fn named(&mut self, name: &str, value: &Value, path: &[PathStep]) {
         match self.version.types.get(name) {
             Some(TypeDef::Object(object)) => {
                 let Value::Object(map) = value else {
@@ -300,11 +271,7 @@ impl Checker<'_> {
                     );
                     return;
                 };
-                for field in &object.fields {
-                    let field_path = child(path, PathStep::Field(field.wire_name.clone()));
-                    self.field(field, map.get(&field.wire_name), &field_path, partial);
-                }
-                self.unknown_fields(map, &object.fields, path);
+                self.fields(&object.fields, map, path);
             }
             Some(TypeDef::Enum(enum_def)) => match value.as_str() {
                 Some(text) if enum_def.values.iter().any(|listed| listed.wire == text) => {}
@@ -371,33 +338,4 @@ fn json_kind(value: &Value) -> String {
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
-pub fn is_timestamp(text: &str) -> bool {
-    let Some((date, time)) = text.split_once('T') else {
-        return false;
-    };
-    let (clock, zone_ok) = if let Some(clock) = time.strip_suffix('Z') {
-        (clock, true)
-    } else if time.len() > 6 && time.is_char_boundary(time.len() - 6) {
-        let (clock, zone) = time.split_at(time.len() - 6);
-        let zone = zone.as_bytes();
-        (
-            clock,
-            (zone[0] == b'+' || zone[0] == b'-') && zone[3] == b':',
-        )
-    } else {
-        (time, false)
-    };
-    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
-    let parts: Vec<&str> = whole.split(':').collect();
-    crate::resolve::is_date(date)
-        && zone_ok
-        && parts.len() == 3
-        && parts
-            .iter()
-            .all(|part| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()))
-        && !fraction.is_empty()
-        && fraction.bytes().all(|b| b.is_ascii_digit())
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::ir::{EnumDef, Field, FieldKind, ObjectDef, TypeDef, TypeRef, Version};
+use crate::ir::{EnumDef, Field, FieldKind, ObjectDef, ObjectOrigin, TypeDef, TypeRef, Version};
 
 /// One change a consumer may care about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +53,10 @@ pub fn diff(old: &Version, new: &Version) -> Vec<Change> {
                 &format!("`data` changed from {} to {}", before.data, event.data),
                 true,
             )),
-            Some(before) if before.previous_data && !event.previous_data => {
+            Some(before) if before.previous_data.is_some() && event.previous_data.is_none() => {
                 changes.push(change(event_type, "no longer carries `previousData`", true));
             }
-            Some(before) if !before.previous_data && event.previous_data => {
+            Some(before) if before.previous_data.is_none() && event.previous_data.is_some() => {
                 changes.push(change(event_type, "now carries `previousData`", false));
             }
             Some(before) if before.deprecated.is_none() && event.deprecated.is_some() => {
@@ -105,14 +105,17 @@ fn change(subject: &str, what: &str, breaking: bool) -> Change {
     }
 }
 
-/// Objects by their spec name, which is what people call them.
+/// The spec's objects by their spec name, which is what people call them.
+/// Partial types of previous values follow from their objects and events.
 fn spec_named_objects(version: &Version) -> BTreeMap<&str, &ObjectDef> {
     version
         .types
         .values()
         .filter_map(|definition| match definition {
-            TypeDef::Object(object) => Some((object.spec_name.as_str(), object)),
-            TypeDef::Enum(_) => None,
+            TypeDef::Object(object) if object.origin == ObjectOrigin::Spec => {
+                Some((object.spec_name.as_str(), object))
+            }
+            _ => None,
         })
         .collect()
 }
@@ -128,7 +131,7 @@ fn fields_diff(
     for field in new_fields {
         let subject = format!("{owner}.{}", field.wire_name);
         let Some(before) = old_fields.iter().find(|f| f.wire_name == field.wire_name) else {
-            let presence = if field.required {
+            let presence = if field.presence.is_required() {
                 "required"
             } else {
                 "optional"
@@ -152,12 +155,12 @@ fn fields_diff(
         {
             enum_diff(&subject, old_enum, new_enum, changes);
         }
-        match (before.required, field.required) {
+        match (before.presence.is_required(), field.presence.is_required()) {
             (true, false) => changes.push(change(&subject, "may now be absent", true)),
             (false, true) => changes.push(change(&subject, "now always present", false)),
             _ => {}
         }
-        match (before.nullable, field.nullable) {
+        match (before.presence.is_nullable(), field.presence.is_nullable()) {
             (false, true) => changes.push(change(&subject, "may now be null", true)),
             (true, false) => changes.push(change(&subject, "never null any more", false)),
             _ => {}
@@ -213,9 +216,6 @@ fn enum_diff(subject: &str, old: &EnumDef, new: &EnumDef, changes: &mut Vec<Chan
 fn describe(kind: &FieldKind, version: &Version) -> String {
     match kind {
         FieldKind::Const(value) => format!("constant `{value}`"),
-        FieldKind::EventType => "the event type".to_owned(),
-        FieldKind::Data => "the event's object".to_owned(),
-        FieldKind::PreviousData => "the previous values".to_owned(),
         FieldKind::Value(type_ref) => describe_type(type_ref, version),
     }
 }

@@ -1,6 +1,8 @@
-//! The resolved spec: what stage 2 hands to code emission. Every name is
-//! checked, every reference points at a definition of the same version, and
-//! every definition keeps the place it came from.
+//! The resolved spec: what stage 2 hands to every later stage. It is
+//! finished: every name is checked, every reference points at a definition
+//! of the same version, every event has its complete list of fields, and the
+//! partial types of previous values are ordinary objects. Emit, the payload
+//! checker and the version diff only read it.
 
 use std::collections::BTreeMap;
 
@@ -17,9 +19,10 @@ pub struct Spec {
 pub struct Version {
     /// The date, `2024-08-29`.
     pub date: String,
-    /// The envelope's fields, including the `$data` and `$previous_data` placeholders.
+    /// The envelope fields that are the same for every event: all but the
+    /// event's `type`, its `data` and its previous values.
     pub envelope: Vec<Field>,
-    /// Objects and enums by Rust type name.
+    /// Objects, enums and unions by Rust type name.
     pub types: BTreeMap<String, TypeDef>,
     /// Events, sorted by type.
     pub events: Vec<EventDef>,
@@ -61,10 +64,22 @@ pub struct ObjectDef {
     pub rust_name: String,
     pub description: String,
     pub fields: Vec<Field>,
+    /// Whether the spec defines it, or the generator derived it.
+    pub origin: ObjectOrigin,
     pub span: Span,
 }
 
-/// One field of an object or of the envelope.
+/// Where an object comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectOrigin {
+    /// An object file of the spec.
+    Spec,
+    /// The previous values of the object with this Rust name, in
+    /// `previousData`: its value fields, each of them optional.
+    PreviousValues(String),
+}
+
+/// One field of an object, an event or the envelope.
 #[derive(Debug, Clone)]
 pub struct Field {
     /// The JSON key.
@@ -72,8 +87,7 @@ pub struct Field {
     /// The Rust field name, already safe (`type_` for `type`).
     pub rust_name: String,
     pub kind: FieldKind,
-    pub required: bool,
-    pub nullable: bool,
+    pub presence: Presence,
     pub deprecated: Option<String>,
     pub preview: bool,
     pub description: String,
@@ -86,14 +100,49 @@ pub struct Field {
 pub enum FieldKind {
     /// Always this string; not stored, written on serialization.
     Const(String),
-    /// The envelope's `type`: the event type, constant per event.
-    EventType,
-    /// The envelope's `data`: the event's object.
-    Data,
-    /// The envelope's `previousData`: the partial type of the event's object.
-    PreviousData,
     /// A value of this type.
     Value(TypeRef),
+}
+
+/// Whether a field's key may be absent and whether its value may be `null`:
+/// the one place the spec's `required` and `nullable` are interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Always there, never null: `T`.
+    Always,
+    /// Always there, may be null: `Option<T>`, serialized as `null`.
+    Nullable,
+    /// May be absent, never null: `Option<T>`, omitted when `None`.
+    Optional,
+    /// May be absent or null: `Option<Option<T>>`.
+    OptionalNullable,
+}
+
+impl Presence {
+    /// The presence the spec's two flags describe.
+    pub fn from_flags(required: bool, nullable: bool) -> Self {
+        match (required, nullable) {
+            (true, false) => Self::Always,
+            (true, true) => Self::Nullable,
+            (false, false) => Self::Optional,
+            (false, true) => Self::OptionalNullable,
+        }
+    }
+
+    /// Whether the key must be present.
+    pub fn is_required(self) -> bool {
+        matches!(self, Self::Always | Self::Nullable)
+    }
+
+    /// Whether the value may be `null`.
+    pub fn is_nullable(self) -> bool {
+        matches!(self, Self::Nullable | Self::OptionalNullable)
+    }
+
+    /// The same nullability, with the key allowed to be absent.
+    pub fn made_optional(self) -> Self {
+        Self::from_flags(false, self.is_nullable())
+    }
 }
 
 /// The type of a value.
@@ -148,9 +197,13 @@ pub struct EventDef {
     pub rust_name: String,
     /// The Rust name of the object in `data`.
     pub data: String,
-    pub previous_data: bool,
+    /// The Rust name of the object in `previousData`, when the event has it.
+    pub previous_data: Option<String>,
     pub description: String,
     pub deprecated: Option<String>,
+    /// The envelope's fields, with the event's `type`, `data` and
+    /// `previousData` filled in: the event struct's fields.
+    pub fields: Vec<Field>,
     pub example: Option<Example>,
     pub span: Span,
 }
@@ -160,17 +213,4 @@ pub struct EventDef {
 pub struct Example {
     pub json: String,
     pub span: Span,
-}
-
-impl EventDef {
-    /// The name of the partial type of previous values, `PlanPreviousData`.
-    pub fn previous_data_type(&self) -> Option<String> {
-        self.previous_data
-            .then(|| previous_data_type_name(&self.data))
-    }
-}
-
-/// The partial type of previous values of the object `object`.
-pub fn previous_data_type_name(object: &str) -> String {
-    format!("{object}PreviousData")
 }

@@ -9,11 +9,13 @@
 
 mod cargo;
 pub mod conformance;
+pub mod dates;
 pub mod diagnostic;
 pub mod diff;
 mod docs;
 mod emit;
 mod example;
+mod hints;
 pub mod ir;
 pub mod load;
 mod names;

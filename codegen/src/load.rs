@@ -428,7 +428,7 @@ fn yaml_message_and_hint(error: &serde_saphyr::Error) -> (String, Option<String>
                 .map(|key| format!("`{key}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let close = crate::resolve::closest(field, expected.iter().copied());
+            let close = crate::hints::closest(field, expected.iter().copied());
             let hint = match close {
                 Some(close) => format!("did you mean `{close}`? spec/README.md lists every key"),
                 None => "check the spelling; spec/README.md lists every key".to_owned(),

@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 
 /// Registers a new, empty API version after the newest one.
 pub fn new_version(root: &Path, date: &str) -> anyhow::Result<()> {
-    if !gigs_codegen::resolve::is_date(date) {
+    if !gigs_codegen::dates::is_version_date(date) {
         bail!("`{date}` is not a date; write API versions as YYYY-MM-DD, such as 2025-02-20");
     }
     let spec = root.join("spec");

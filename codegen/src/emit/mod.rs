@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Field, FieldKind, Spec, TypeDef, TypeRef, Version, previous_data_type_name};
+use crate::ir::{Field, FieldKind, Spec, TypeDef, Version};
 use crate::names;
 use types::{StructDef, doc_attrs, ident};
 
@@ -165,7 +165,8 @@ fn uses_of(fields: &[Field]) -> Vec<String> {
     uses
 }
 
-/// Every type `version` defines: objects, enums, partial types and events.
+/// Every type `version` defines: objects (partial types of previous values
+/// among them), enums, events and `Event`.
 fn definitions(version: &Version) -> Vec<Definition> {
     let mut definitions = Vec::new();
     for definition in version.types.values() {
@@ -178,7 +179,7 @@ fn definitions(version: &Version) -> Vec<Definition> {
                         rust_name: &object.rust_name,
                         docs: vec![object.description.clone()],
                         deprecated: None,
-                        fields: object.fields.clone(),
+                        fields: &object.fields,
                         inherent: TokenStream::new(),
                     }),
                 });
@@ -190,46 +191,8 @@ fn definitions(version: &Version) -> Vec<Definition> {
             }),
         }
     }
-    let mut partials_done = Vec::new();
     for event in &version.events {
-        let Some(object) = version.object(&event.data) else {
-            continue;
-        };
-        if event.previous_data && !partials_done.contains(&event.data) {
-            partials_done.push(event.data.clone());
-            let partial_name = previous_data_type_name(&object.rust_name);
-            let fields: Vec<Field> = object
-                .fields
-                .iter()
-                .filter(|field| matches!(field.kind, FieldKind::Value(_)))
-                .cloned()
-                .map(|field| Field {
-                    required: false,
-                    ..field
-                })
-                .collect();
-            let docs = vec![
-                format!(
-                    "The values that fields of a `{}` had before an update: only the fields that changed are present.",
-                    object.rust_name
-                ),
-                String::new(),
-                "A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change."
-                    .to_owned(),
-            ];
-            definitions.push(Definition {
-                uses: uses_of(&fields),
-                tokens: types::struct_tokens(&StructDef {
-                    rust_name: &partial_name,
-                    docs,
-                    deprecated: None,
-                    fields,
-                    inherent: TokenStream::new(),
-                }),
-                rust_name: partial_name,
-            });
-        }
-        let fields = event_fields(version, event);
+        let fields = &event.fields;
         let event_type = &event.event_type;
         let mut docs = vec![format!("`{}`: {}", event.event_type, event.description)];
         if let Some(example) = &event.example {
@@ -242,7 +205,7 @@ fn definitions(version: &Version) -> Vec<Definition> {
         }
         definitions.push(Definition {
             rust_name: event.rust_name.clone(),
-            uses: uses_of(&fields),
+            uses: uses_of(fields),
             tokens: types::struct_tokens(&StructDef {
                 rust_name: &event.rust_name,
                 docs,
@@ -265,28 +228,6 @@ fn definitions(version: &Version) -> Vec<Definition> {
         tokens: events::event_enum(version),
     });
     definitions
-}
-
-/// The envelope's fields with the placeholders filled in for `event`.
-fn event_fields(version: &Version, event: &crate::ir::EventDef) -> Vec<Field> {
-    version
-        .envelope
-        .iter()
-        .filter_map(|field| {
-            let kind = match &field.kind {
-                FieldKind::EventType => FieldKind::Const(event.event_type.clone()),
-                FieldKind::Data => FieldKind::Value(TypeRef::Named(event.data.clone())),
-                FieldKind::PreviousData => {
-                    FieldKind::Value(TypeRef::Named(event.previous_data_type()?))
-                }
-                other => other.clone(),
-            };
-            Some(Field {
-                kind,
-                ..field.clone()
-            })
-        })
-        .collect()
 }
 
 /// `types/<type>.rs`: every revision of one type, each behind the features

@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{EnumDef, Field, FieldKind, TypeRef};
+use crate::ir::{EnumDef, Field, FieldKind, Presence, TypeRef};
 
 /// A struct to generate: an object, an event, or a partial type of previous values.
 #[derive(Debug)]
@@ -12,8 +12,7 @@ pub struct StructDef<'a> {
     pub rust_name: &'a str,
     pub docs: Vec<String>,
     pub deprecated: Option<&'a str>,
-    /// Fields whose kind is `Const` or `Value` only.
-    pub fields: Vec<Field>,
+    pub fields: &'a [Field],
     /// Extra items for the `impl` block, such as `const TYPE`.
     pub inherent: TokenStream,
 }
@@ -72,28 +71,6 @@ pub fn value_type(type_ref: &TypeRef) -> TokenStream {
     }
 }
 
-/// How a field is represented, from its required and nullable flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Presence {
-    /// Always there, never null: `T`.
-    Always,
-    /// Always there, may be null: `Option<T>`, serialized as `null`.
-    Nullable,
-    /// May be absent, never null: `Option<T>`, omitted when `None`.
-    Optional,
-    /// May be absent or null: `Option<Option<T>>`.
-    OptionalNullable,
-}
-
-fn presence(field: &Field) -> Presence {
-    match (field.required, field.nullable) {
-        (true, false) => Presence::Always,
-        (true, true) => Presence::Nullable,
-        (false, false) => Presence::Optional,
-        (false, true) => Presence::OptionalNullable,
-    }
-}
-
 /// The docs of a field: its description, then what the flags mean for users.
 fn field_docs(field: &Field) -> Vec<String> {
     let mut docs = vec![field.description.clone()];
@@ -108,7 +85,7 @@ fn field_docs(field: &Field) -> Vec<String> {
         docs.push(String::new());
         docs.push(format!("Example: `{example}`"));
     }
-    match presence(field) {
+    match field.presence {
         Presence::Always | Presence::Nullable => {}
         Presence::Optional => {
             docs.push(String::new());
@@ -146,7 +123,7 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
         if field.wire_name != field.rust_name {
             serde_args.push(quote!(rename = #wire));
         }
-        let rust_type = match presence(field) {
+        let rust_type = match field.presence {
             Presence::Always => value,
             Presence::Nullable => quote!(::std::option::Option<#value>),
             Presence::Optional => {
@@ -203,7 +180,7 @@ fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
         .iter()
         .filter(|field| {
             matches!(field.kind, FieldKind::Const(_))
-                || matches!(presence(field), Presence::Always | Presence::Nullable)
+                || matches!(field.presence, Presence::Always | Presence::Nullable)
         })
         .count();
     let sometimes_written: Vec<TokenStream> = def
@@ -212,7 +189,7 @@ fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
         .filter(|field| {
             matches!(field.kind, FieldKind::Value(_))
                 && matches!(
-                    presence(field),
+                    field.presence,
                     Presence::Optional | Presence::OptionalNullable
                 )
         })
@@ -233,7 +210,7 @@ fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
             FieldKind::Const(value) => quote!(state.serialize_field(#wire, #value)?;),
             _ => {
                 let field_name = ident(&field.rust_name);
-                match presence(field) {
+                match field.presence {
                     Presence::Always | Presence::Nullable => {
                         quote!(state.serialize_field(#wire, &self.#field_name)?;)
                     }
