@@ -22,13 +22,12 @@ fn a_wrong_type_names_the_json_path_and_the_event_type() {
     let error = parse_error(&mutated(|plan| {
         plan["data"]["price"]["amount"] = json!("999")
     }));
+    assert!(matches!(error, Error::Data { .. }), "{error:?}");
+    assert_eq!(error.event_type(), Some("com.gigs.plan.updated"));
+    assert_eq!(error.path(), Some("data.price.amount"));
     assert_eq!(
-        error,
-        Error::Data {
-            event_type: "com.gigs.plan.updated".to_owned(),
-            path: "data.price.amount".to_owned(),
-            message: "invalid type: string \"999\", expected i64".to_owned(),
-        }
+        error.message(),
+        "invalid type: string \"999\", expected i64"
     );
     assert_eq!(
         error.to_string(),
@@ -73,6 +72,7 @@ fn malformed_json_gives_line_and_column() {
         line,
         column,
         message,
+        ..
     } = &error
     else {
         panic!("expected a syntax error, got {error:?}");
@@ -101,7 +101,7 @@ fn a_body_that_is_not_an_object_is_not_an_event() {
         b"null",
     ] {
         let error = parse_error(body);
-        let Error::Envelope { path, message } = &error else {
+        let Error::Envelope { path, message, .. } = &error else {
             panic!("expected an envelope error, got {error:?}");
         };
         assert_eq!(path, "");
@@ -116,13 +116,10 @@ fn an_envelope_without_type_or_id_is_not_an_event() {
             envelope.remove("type");
         }
     });
-    assert_eq!(
-        parse_error(&without_type),
-        Error::Envelope {
-            path: String::new(),
-            message: "missing field `type`".to_owned(),
-        }
-    );
+    let error = parse_error(&without_type);
+    assert!(matches!(error, Error::Envelope { .. }), "{error:?}");
+    assert_eq!(error.path(), Some(""));
+    assert_eq!(error.message(), "missing field `type`");
     let id_not_a_string = mutated(|plan| plan["id"] = json!(17));
     assert_eq!(parse_error(&id_not_a_string).path(), Some("id"));
 }

@@ -22,6 +22,9 @@ pub struct Version {
     /// The envelope fields that are the same for every event: all but the
     /// event's `type`, its `data` and its previous values.
     pub envelope: Vec<Field>,
+    /// The envelope members that hold the event's object and its previous
+    /// values (`data`, `previousData`): what an event's schema covers.
+    pub payload_members: Vec<String>,
     /// Objects, enums and unions by Rust type name.
     pub types: BTreeMap<String, TypeDef>,
     /// Events, sorted by type.

@@ -14,27 +14,18 @@ use gigs_codegen::{API_DIR, Diagnostics, Generated};
 const CARGO_TOML: &str = "generated/Cargo.toml";
 
 /// Why no plan could be made.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     /// The spec has errors; nothing may be written.
+    #[error("{0}")]
     Spec(Diagnostics),
     /// The repository could not be read.
-    Io(PathBuf, io::Error),
+    #[error("cannot read {}", .0.display())]
+    Io(PathBuf, #[source] io::Error),
     /// `generated/Cargo.toml` lacks its feature markers.
+    #[error("{0}")]
     Manifest(String),
 }
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Spec(diagnostics) => write!(f, "{diagnostics}"),
-            Self::Io(path, error) => write!(f, "cannot read {}: {error}", path.display()),
-            Self::Manifest(message) => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for PlanError {}
 
 /// What regeneration would change.
 #[derive(Debug)]

@@ -57,7 +57,7 @@ pub fn event_enum(version: &Version) -> TokenStream {
     let parse_arms = events.iter().map(|event| {
         let name = ident(&event.rust_name);
         quote! {
-            #name::TYPE => head.parse_event().map(Self::#name),
+            #name::TYPE => head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::#name),
         }
     });
     let type_arms = events.iter().map(|event| {
@@ -72,6 +72,7 @@ pub fn event_enum(version: &Version) -> TokenStream {
         let name = ident(&event.rust_name);
         quote!(Self::#name(event) => ::serde::Serialize::serialize(event, serializer),)
     });
+    let payload_members = &version.payload_members;
     let enum_doc = doc_attrs(&[
         "A Gigs webhook event: one variant per event type of the API version.".to_owned(),
         String::new(),
@@ -91,6 +92,10 @@ pub fn event_enum(version: &Version) -> TokenStream {
         impl Event {
             /// The event types this version knows, sorted.
             pub const TYPES: &'static [&'static str] = &[#(#types),*];
+
+            /// The envelope members that hold an event's object: a problem
+            /// inside them is a schema error of the event's type.
+            const PAYLOAD_MEMBERS: &'static [&'static str] = &[#(#payload_members),*];
 
             /// Parses a webhook body, exactly as received.
             ///

@@ -51,6 +51,16 @@ impl EnvelopeTemplate {
             .collect()
     }
 
+    /// The wire names of the members holding the event's object and its
+    /// previous values.
+    pub(super) fn payload_members(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(slot, _)| matches!(slot, Slot::Data | Slot::PreviousData))
+            .map(|(_, field)| field.wire_name.clone())
+            .collect()
+    }
+
     fn has(&self, wanted: &Slot) -> bool {
         self.fields.iter().any(|(slot, _)| slot == wanted)
     }

@@ -83,6 +83,7 @@ impl<'a> VersionResolver<'a> {
         Version {
             date: self.date.to_owned(),
             envelope: envelope.shared_fields(),
+            payload_members: envelope.payload_members(),
             types: self.types,
             events,
         }

@@ -1,7 +1,5 @@
 //! The error returned when a webhook body cannot be parsed.
 
-use std::fmt;
-
 /// Why a webhook body could not be parsed into an event.
 ///
 /// The three kinds tell apart a transport problem (the body is not JSON), a
@@ -14,10 +12,16 @@ use std::fmt;
 /// ```text
 /// data.price.amount: invalid type: string "999", expected i64 (in a com.gigs.plan.updated event)
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Every variant is `#[non_exhaustive]`, so that later versions can add
+/// kinds and context without breaking code that matches on them: match
+/// with `..`, or use the accessors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The body is not well-formed JSON.
+    #[error("malformed JSON at line {line}, column {column}: {message}")]
+    #[non_exhaustive]
     Syntax {
         /// 1-based line of the problem in the body.
         line: usize,
@@ -28,6 +32,8 @@ pub enum Error {
     },
     /// The body is JSON, but not a Gigs event envelope: it is not an object,
     /// or `type`, `id` or another envelope field is missing or malformed.
+    #[error("not a Gigs event: {}{message}", path_prefix(path))]
+    #[non_exhaustive]
     Envelope {
         /// JSON path of the offending envelope field, empty for the body itself.
         path: String,
@@ -36,6 +42,8 @@ pub enum Error {
     },
     /// The envelope is fine, but the event's `data` (or `previousData`) does
     /// not match the schema of its event type.
+    #[error("{path}: {message} (in a {event_type} event)")]
+    #[non_exhaustive]
     Data {
         /// The event's `type`.
         event_type: String,
@@ -55,6 +63,23 @@ impl Error {
         }
     }
 
+    /// What is wrong, without the path or the position.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Syntax { message, .. }
+            | Self::Envelope { message, .. }
+            | Self::Data { message, .. } => message,
+        }
+    }
+
+    /// The 1-based line and column of malformed JSON.
+    pub fn line_and_column(&self) -> Option<(usize, usize)> {
+        match self {
+            Self::Syntax { line, column, .. } => Some((*line, *column)),
+            Self::Envelope { .. } | Self::Data { .. } => None,
+        }
+    }
+
     /// The event type, when the envelope was read far enough to know it.
     pub fn event_type(&self) -> Option<&str> {
         match self {
@@ -64,28 +89,11 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Syntax {
-                line,
-                column,
-                message,
-            } => write!(
-                f,
-                "malformed JSON at line {line}, column {column}: {message}"
-            ),
-            Self::Envelope { path, message } if path.is_empty() => {
-                write!(f, "not a Gigs event: {message}")
-            }
-            Self::Envelope { path, message } => write!(f, "not a Gigs event: {path}: {message}"),
-            Self::Data {
-                event_type,
-                path,
-                message,
-            } => write!(f, "{path}: {message} (in a {event_type} event)"),
-        }
+/// `path: `, or nothing for the body itself.
+fn path_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
     }
 }
-
-impl std::error::Error for Error {}

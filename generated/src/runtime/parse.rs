@@ -88,9 +88,21 @@ impl<'a> EventHead<'a> {
 
     /// Phase two: parses the whole body as the event struct `T`, straight
     /// into the box its `Event` variant holds.
-    pub fn parse_event<T: DeserializeOwned>(&self) -> Result<Box<T>, Error> {
-        serde_json::from_str(self.body)
-            .map_err(|error| locate::<Box<T>>(self.body.as_bytes(), error, Some(&self.event_type)))
+    ///
+    /// `payload_members` are the envelope members that hold the event's
+    /// object (`data`, `previousData`), as the spec names them: a problem
+    /// inside them is an [`Error::Data`], anywhere else an [`Error::Envelope`].
+    pub fn parse_event<T: DeserializeOwned>(
+        &self,
+        payload_members: &[&str],
+    ) -> Result<Box<T>, Error> {
+        serde_json::from_str(self.body).map_err(|error| {
+            let payload = Payload {
+                event_type: &self.event_type,
+                members: payload_members,
+            };
+            locate::<Box<T>>(self.body.as_bytes(), error, Some(payload))
+        })
     }
 
     /// Keeps the whole body as a [`RawEvent`], for events this crate cannot type.
@@ -150,12 +162,30 @@ fn envelope_error(body: &[u8], error: serde_json::Error) -> Error {
     locate::<HeadFields<'_>>(body, error, None)
 }
 
+/// What an event's schema covers: its type, and the envelope members that
+/// hold its object.
+#[derive(Debug, Clone, Copy)]
+struct Payload<'a> {
+    event_type: &'a str,
+    members: &'a [&'a str],
+}
+
+impl Payload<'_> {
+    /// Whether the JSON path `path` is inside one of the payload members.
+    fn contains(&self, path: &str) -> bool {
+        self.members.iter().any(|member| {
+            path.strip_prefix(member)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    }
+}
+
 /// Turns a serde_json error into an [`Error`] that names the JSON path,
 /// by parsing `body` once more as `T` with path tracking.
 fn locate<'a, T: Deserialize<'a>>(
     body: &'a [u8],
     error: serde_json::Error,
-    event_type: Option<&str>,
+    payload: Option<Payload<'_>>,
 ) -> Error {
     if error.is_syntax() || error.is_eof() || error.is_io() {
         return syntax_error(&error);
@@ -170,15 +200,9 @@ fn locate<'a, T: Deserialize<'a>>(
         // fails too; should it not, the first error is still worth reporting.
         Ok(_) => (String::new(), message_without_position(&error)),
     };
-    let in_data = path == "data"
-        || path.starts_with("data.")
-        || path.starts_with("data[")
-        || path == "previousData"
-        || path.starts_with("previousData.")
-        || path.starts_with("previousData[");
-    match event_type {
-        Some(event_type) if in_data => Error::Data {
-            event_type: event_type.to_owned(),
+    match payload {
+        Some(payload) if payload.contains(&path) => Error::Data {
+            event_type: payload.event_type.to_owned(),
             path,
             message,
         },

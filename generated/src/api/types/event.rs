@@ -92,6 +92,9 @@ pub mod v2024_08_29 {
             "com.gigs.user.address.created",
             "com.gigs.user.deleted",
         ];
+        /// The envelope members that hold an event's object: a problem
+        /// inside them is a schema error of the event's type.
+        const PAYLOAD_MEMBERS: &'static [&'static str] = &["data", "previousData"];
         /// Parses a webhook body, exactly as received.
         ///
         /// The envelope's `type` is read first; the body is then parsed once,
@@ -105,40 +108,65 @@ pub mod v2024_08_29 {
             head: crate::__private::EventHead<'_>,
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                AddonArchived::TYPE => head.parse_event().map(Self::AddonArchived),
-                AddonUpdated::TYPE => head.parse_event().map(Self::AddonUpdated),
-                DeviceDeleted::TYPE => head.parse_event().map(Self::DeviceDeleted),
-                DeviceUpdated::TYPE => head.parse_event().map(Self::DeviceUpdated),
+                AddonArchived::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::AddonArchived)
+                }
+                AddonUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::AddonUpdated)
+                }
+                DeviceDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::DeviceDeleted)
+                }
+                DeviceUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::DeviceUpdated)
+                }
                 ESimProfileDisabled::TYPE => {
-                    head.parse_event().map(Self::ESimProfileDisabled)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::ESimProfileDisabled)
                 }
                 ESimProfileEnabled::TYPE => {
-                    head.parse_event().map(Self::ESimProfileEnabled)
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ESimProfileEnabled)
                 }
                 ESimProfileUpdated::TYPE => {
-                    head.parse_event().map(Self::ESimProfileUpdated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ESimProfileUpdated)
                 }
-                PlanPublished::TYPE => head.parse_event().map(Self::PlanPublished),
-                PlanUpdated::TYPE => head.parse_event().map(Self::PlanUpdated),
-                SimDeleted::TYPE => head.parse_event().map(Self::SimDeleted),
-                SimRetired::TYPE => head.parse_event().map(Self::SimRetired),
-                SimUpdated::TYPE => head.parse_event().map(Self::SimUpdated),
+                PlanPublished::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanPublished)
+                }
+                PlanUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanUpdated)
+                }
+                SimDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimDeleted)
+                }
+                SimRetired::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimRetired)
+                }
+                SimUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimUpdated)
+                }
                 SubscriptionChangeCreated::TYPE => {
-                    head.parse_event().map(Self::SubscriptionChangeCreated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionChangeCreated)
                 }
                 SubscriptionChangeDeleted::TYPE => {
-                    head.parse_event().map(Self::SubscriptionChangeDeleted)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionChangeDeleted)
                 }
                 UsageNotificationCreated::TYPE => {
-                    head.parse_event().map(Self::UsageNotificationCreated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::UsageNotificationCreated)
                 }
                 UsageThresholdExceeded::TYPE => {
-                    head.parse_event().map(Self::UsageThresholdExceeded)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::UsageThresholdExceeded)
                 }
                 UserAddressCreated::TYPE => {
-                    head.parse_event().map(Self::UserAddressCreated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserAddressCreated)
                 }
-                UserDeleted::TYPE => head.parse_event().map(Self::UserDeleted),
+                UserDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserDeleted)
+                }
                 _ => {
                     head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
@@ -367,6 +395,9 @@ pub mod v2024_12_20 {
             "com.gigs.user.address.created",
             "com.gigs.user.deleted",
         ];
+        /// The envelope members that hold an event's object: a problem
+        /// inside them is a schema error of the event's type.
+        const PAYLOAD_MEMBERS: &'static [&'static str] = &["data", "previousData"];
         /// Parses a webhook body, exactly as received.
         ///
         /// The envelope's `type` is read first; the body is then parsed once,
@@ -380,40 +411,65 @@ pub mod v2024_12_20 {
             head: crate::__private::EventHead<'_>,
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                AddonArchived::TYPE => head.parse_event().map(Self::AddonArchived),
-                AddonUpdated::TYPE => head.parse_event().map(Self::AddonUpdated),
-                DeviceDeleted::TYPE => head.parse_event().map(Self::DeviceDeleted),
-                DeviceUpdated::TYPE => head.parse_event().map(Self::DeviceUpdated),
+                AddonArchived::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::AddonArchived)
+                }
+                AddonUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::AddonUpdated)
+                }
+                DeviceDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::DeviceDeleted)
+                }
+                DeviceUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::DeviceUpdated)
+                }
                 ESimProfileDisabled::TYPE => {
-                    head.parse_event().map(Self::ESimProfileDisabled)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::ESimProfileDisabled)
                 }
                 ESimProfileEnabled::TYPE => {
-                    head.parse_event().map(Self::ESimProfileEnabled)
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ESimProfileEnabled)
                 }
                 ESimProfileUpdated::TYPE => {
-                    head.parse_event().map(Self::ESimProfileUpdated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ESimProfileUpdated)
                 }
-                PlanPublished::TYPE => head.parse_event().map(Self::PlanPublished),
-                PlanUpdated::TYPE => head.parse_event().map(Self::PlanUpdated),
-                SimDeleted::TYPE => head.parse_event().map(Self::SimDeleted),
-                SimRetired::TYPE => head.parse_event().map(Self::SimRetired),
-                SimUpdated::TYPE => head.parse_event().map(Self::SimUpdated),
+                PlanPublished::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanPublished)
+                }
+                PlanUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanUpdated)
+                }
+                SimDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimDeleted)
+                }
+                SimRetired::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimRetired)
+                }
+                SimUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimUpdated)
+                }
                 SubscriptionChangeCreated::TYPE => {
-                    head.parse_event().map(Self::SubscriptionChangeCreated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionChangeCreated)
                 }
                 SubscriptionChangeDeleted::TYPE => {
-                    head.parse_event().map(Self::SubscriptionChangeDeleted)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionChangeDeleted)
                 }
                 UsageNotificationCreated::TYPE => {
-                    head.parse_event().map(Self::UsageNotificationCreated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::UsageNotificationCreated)
                 }
                 UsageThresholdExceeded::TYPE => {
-                    head.parse_event().map(Self::UsageThresholdExceeded)
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::UsageThresholdExceeded)
                 }
                 UserAddressCreated::TYPE => {
-                    head.parse_event().map(Self::UserAddressCreated)
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserAddressCreated)
                 }
-                UserDeleted::TYPE => head.parse_event().map(Self::UserDeleted),
+                UserDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserDeleted)
+                }
                 _ => {
                     head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))

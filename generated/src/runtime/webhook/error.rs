@@ -102,34 +102,16 @@ pub enum VerifyError {
 /// The two usually call for different answers: a verification failure is the
 /// sender's (or an attacker's) problem and deserves a `4xx`, while a parse
 /// failure of an authentic delivery means this crate is out of date.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Display` says which of the two happened; [`source`](std::error::Error::source)
+/// is the error behind it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
     /// The signature check failed; the body was not parsed.
-    Verify(VerifyError),
+    #[error("webhook rejected")]
+    Verify(#[from] VerifyError),
     /// The signature is valid, but the body could not be parsed.
-    Parse(crate::Error),
-}
-
-impl fmt::Display for WebhookError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Verify(error) => write!(f, "webhook rejected: {error}"),
-            Self::Parse(error) => write!(f, "authentic webhook not parsed: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for WebhookError {}
-
-impl From<VerifyError> for WebhookError {
-    fn from(error: VerifyError) -> Self {
-        Self::Verify(error)
-    }
-}
-
-impl From<crate::Error> for WebhookError {
-    fn from(error: crate::Error) -> Self {
-        Self::Parse(error)
-    }
+    #[error("authentic webhook not parsed")]
+    Parse(#[from] crate::Error),
 }

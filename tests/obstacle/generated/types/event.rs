@@ -29,6 +29,9 @@ pub mod v2024_01_01 {
             "com.gigs.widget.part.added",
             "com.gigs.widget.updated",
         ];
+        /// The envelope members that hold an event's object: a problem
+        /// inside them is a schema error of the event's type.
+        const PAYLOAD_MEMBERS: &'static [&'static str] = &["data", "previousData"];
         /// Parses a webhook body, exactly as received.
         ///
         /// The envelope's `type` is read first; the body is then parsed once,
@@ -42,9 +45,15 @@ pub mod v2024_01_01 {
             head: crate::__private::EventHead<'_>,
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                WidgetCreated::TYPE => head.parse_event().map(Self::WidgetCreated),
-                WidgetPartAdded::TYPE => head.parse_event().map(Self::WidgetPartAdded),
-                WidgetUpdated::TYPE => head.parse_event().map(Self::WidgetUpdated),
+                WidgetCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::WidgetCreated)
+                }
+                WidgetPartAdded::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::WidgetPartAdded)
+                }
+                WidgetUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::WidgetUpdated)
+                }
                 _ => {
                     head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
@@ -135,6 +144,9 @@ pub mod v2024_02_01 {
             "com.gigs.widget.part.added",
             "com.gigs.widget.updated",
         ];
+        /// The envelope members that hold an event's object: a problem
+        /// inside them is a schema error of the event's type.
+        const PAYLOAD_MEMBERS: &'static [&'static str] = &["data", "previousData"];
         /// Parses a webhook body, exactly as received.
         ///
         /// The envelope's `type` is read first; the body is then parsed once,
@@ -148,9 +160,15 @@ pub mod v2024_02_01 {
             head: crate::__private::EventHead<'_>,
         ) -> ::std::result::Result<Self, crate::Error> {
             match head.event_type() {
-                WidgetCreated::TYPE => head.parse_event().map(Self::WidgetCreated),
-                WidgetPartAdded::TYPE => head.parse_event().map(Self::WidgetPartAdded),
-                WidgetUpdated::TYPE => head.parse_event().map(Self::WidgetUpdated),
+                WidgetCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::WidgetCreated)
+                }
+                WidgetPartAdded::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::WidgetPartAdded)
+                }
+                WidgetUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::WidgetUpdated)
+                }
                 _ => {
                     head.into_raw()
                         .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
