@@ -83,3 +83,60 @@ fn the_command_exits_non_zero_unless_every_file_is_described() {
     assert!(xtask::check_payload::run(&root(), std::slice::from_ref(&described)).unwrap());
     assert!(!xtask::check_payload::run(&root(), &[described, undescribed]).unwrap());
 }
+
+/// The checker and the crate judge timestamps and dates alike: a value
+/// `check-payload` accepts parses, and one it rejects fails the parse.
+mod dates_agree_with_the_runtime {
+    use gigs_events::VersionedEvent;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Read once: property cases are many.
+    static SPEC: std::sync::LazyLock<gigs_codegen::ir::Spec> = std::sync::LazyLock::new(spec);
+
+    /// The checker's verdict on `time` and the runtime's, for the plan seed
+    /// with its envelope `time` replaced.
+    fn verdicts(spec: &gigs_codegen::ir::Spec, time: &str) -> (bool, bool) {
+        let mut payload = json(&seed("plan.updated.json"));
+        payload["time"] = json!(time);
+        let checker_accepts = check_payload(spec, &payload)
+            .findings
+            .iter()
+            .all(|finding| finding.path != "time");
+        let body = serde_json::to_vec(&payload).unwrap();
+        let runtime_accepts = VersionedEvent::from_json(&body).is_ok();
+        (checker_accepts, runtime_accepts)
+    }
+
+    #[test]
+    fn on_the_cases_that_tell_them_apart() {
+        for (time, valid) in [
+            ("2024-01-01T00:00:00Z", true),
+            ("2024-01-01T00:00:00.0Z", true),
+            ("2024-01-01T00:00:00.123456789Z", true),
+            ("2024-01-01T00:00:00+02:00", true),
+            ("2024-02-29T23:59:59Z", true),
+            ("2024-01-01T25:61:61Z", false),
+            ("2023-02-29T00:00:00Z", false),
+            ("2024-13-01T00:00:00Z", false),
+            ("2024-01-01T00:00:00", false),
+            ("2024-01-01", false),
+            ("", false),
+        ] {
+            assert_eq!(verdicts(&SPEC, time), (valid, valid), "{time:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn on_strings_shaped_like_timestamps(
+            time in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,10})?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+        ) {
+            let (checker, runtime) = verdicts(&SPEC, &time);
+            prop_assert_eq!(checker, runtime, "{}", time);
+        }
+    }
+}
