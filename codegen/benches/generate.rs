@@ -298,6 +298,23 @@ fn generated_lines(spec: &Path) -> Result<(usize, usize), String> {
     Ok((generated.files.len(), lines))
 }
 
+/// The bad specs that must be refused quickly, whatever their size: the
+/// alias bomb (bounded by the YAML budgets) and a 50 MiB file (refused by
+/// its size before it is read). Built in `dir`.
+fn hostile_specs(dir: &Path) -> Result<Vec<(&'static str, PathBuf)>, String> {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bad_specs");
+    let alias_bomb = dir.join("alias_bomb");
+    copy_tree(&cases.join("alias_bomb"), &alias_bomb)?;
+    let huge = dir.join("huge_file");
+    copy_tree(&cases.join("_base"), &huge)?;
+    let plan = huge.join("2024-08-29/objects/plan.yaml");
+    let mut text = read(&plan)?;
+    let padding = "# padding\n".repeat((50 << 20) / 10 - text.len() / 10);
+    text.push_str(&padding);
+    write(&plan, &text)?;
+    Ok(vec![("alias_bomb", alias_bomb), ("50MiB_file", huge)])
+}
+
 fn run() -> Result<(), String> {
     let real = spec_dir();
     let synthetic = std::env::temp_dir().join(format!("gigs-codegen-bench-{}", std::process::id()));
@@ -305,7 +322,14 @@ fn run() -> Result<(), String> {
         fs::remove_dir_all(&synthetic)
             .map_err(|error| format!("{}: {error}", synthetic.display()))?;
     }
+    let hostile_dir = synthetic.with_extension("hostile");
     let result = synthetic_spec(&real, &synthetic).and_then(|()| {
+        let hostile = hostile_specs(&hostile_dir)?;
+        for (name, spec) in &hostile {
+            if gigs_codegen::generate(spec).is_ok() {
+                return Err(format!("the hostile spec {name} was accepted"));
+            }
+        }
         // Both specs must generate before anything is measured.
         let (real_files, real_lines) = generated_lines(&real)?;
         let (synthetic_files, synthetic_lines) = generated_lines(&synthetic)?;
@@ -330,15 +354,25 @@ fn run() -> Result<(), String> {
             bencher.iter(|| gigs_codegen::generate(black_box(&synthetic)));
         });
         group.finish();
+        // Refusing a hostile spec costs less than generating the real one.
+        let mut group = criterion.benchmark_group("generate");
+        for (name, spec) in &hostile {
+            group.bench_function(format!("refuse_{name}"), |bencher| {
+                bencher.iter(|| gigs_codegen::generate(black_box(spec)));
+            });
+        }
+        group.finish();
         criterion.final_summary();
         // `cargo bench` passes `--bench`; `cargo test --benches` does not.
         if std::env::args().any(|arg| arg == "--bench") {
             report((real_files, real_lines), (synthetic_files, synthetic_lines));
+            report_refusals(&hostile);
         }
         Ok(())
     });
     // Best effort: a leftover directory in the temporary directory is harmless.
     let _ = fs::remove_dir_all(&synthetic);
+    let _ = fs::remove_dir_all(&hostile_dir);
     result
 }
 
@@ -390,6 +424,19 @@ fn report(real: (usize, usize), synthetic: (usize, usize)) {
         synthetic_ns / real_ns,
         synthetic.1 as f64 / real.1 as f64,
     );
+}
+
+/// Each refusal's time as a fraction of generating the real spec.
+fn report_refusals(hostile: &[(&str, PathBuf)]) {
+    let Some(real_ns) = median_ns("real") else {
+        return;
+    };
+    println!("\n| refused spec | time (median) | / generate(real) |\n|---|---|---|");
+    for (name, _) in hostile {
+        if let Some(ns) = median_ns(&format!("refuse_{name}")) {
+            println!("| {name} | {:.2} ms | {:.3}x |", ns / 1e6, ns / real_ns);
+        }
+    }
 }
 
 fn main() -> ExitCode {

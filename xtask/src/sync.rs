@@ -33,8 +33,10 @@ pub struct Plan {
     generated: Generated,
     /// Every generated path → its contents now, `None` if it does not exist.
     current: BTreeMap<PathBuf, Option<String>>,
-    /// Files under the generated API directory that the spec no longer produces.
+    /// Files under the generated directory that the spec no longer produces.
     stale: Vec<PathBuf>,
+    /// The directory whose every file is generated, relative to the root.
+    owned_dir: PathBuf,
 }
 
 /// Generates from `root/spec` and compares with the files under `root`.
@@ -44,12 +46,18 @@ pub fn plan(root: &Path) -> Result<Plan, PlanError> {
     let spliced = gigs_codegen::splice_features(&manifest, &generated.cargo_features)
         .map_err(PlanError::Manifest)?;
     generated.files.insert(PathBuf::from(CARGO_TOML), spliced);
+    compare(root, generated, Path::new(API_DIR))
+}
+
+/// Compares `generated` (paths relative to `root`) with the disk. Every file
+/// under `owned_dir` is generated: those `generated` lacks are stale.
+pub fn compare(root: &Path, generated: Generated, owned_dir: &Path) -> Result<Plan, PlanError> {
     let mut current = BTreeMap::new();
     for path in generated.files.keys() {
         current.insert(path.clone(), read(root, path)?);
     }
     let mut stale = Vec::new();
-    for path in files_under(root, Path::new(API_DIR))? {
+    for path in files_under(root, owned_dir)? {
         if !generated.files.contains_key(&path) {
             stale.push(path);
         }
@@ -58,6 +66,7 @@ pub fn plan(root: &Path) -> Result<Plan, PlanError> {
         generated,
         current,
         stale,
+        owned_dir: owned_dir.to_path_buf(),
     })
 }
 
@@ -140,7 +149,7 @@ impl Plan {
         for path in &self.stale {
             fs::remove_file(root.join(path))?;
         }
-        remove_empty_dirs(&root.join(API_DIR))?;
+        remove_empty_dirs(&root.join(&self.owned_dir))?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 //! one defect; its `expected.txt` is everything the generator reports, as
 //! `cargo xtask regen` prints it. After changing a message, rewrite the
 //! expectations with `UPDATE_EXPECT=1 cargo test -p gigs-events-tests --test
-//! bad_specs` and read the diff.
+//! generator bad_specs` and read the diff.
 //!
 //! Directories starting with `_` are valid specs: `_base`, the spec every
 //! case is a variation of, and `_valid_*`, inputs that must not be errors.
@@ -12,7 +12,6 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use expect_test::{expect, expect_file};
 use gigs_codegen::spec::ObjectFile;
@@ -119,12 +118,11 @@ fn copy_spec(from: &Path, to: &Path) {
 }
 
 /// The case is rejected, with exactly the messages of its `expected.txt`,
-/// quickly, and regeneration would write nothing.
+/// and regeneration would write nothing. How quickly hostile specs are
+/// refused is measured by `cargo bench -p gigs-codegen --bench generate`.
 fn check(case: &str) {
     let scratch = scratch_with_case(case);
-    let start = Instant::now();
     let result = gigs_codegen::generate(&scratch.path().join("spec"));
-    let elapsed = start.elapsed();
     let diagnostics = match result {
         Ok(_) => panic!("the bad spec `{case}` was accepted"),
         Err(diagnostics) => diagnostics,
@@ -135,11 +133,6 @@ fn check(case: &str) {
     );
     expect_file![cases_dir().join(case).join("expected.txt")]
         .assert_eq(&format!("{diagnostics}\n"));
-    // The alias bomb and its kin included: a bad spec never takes long.
-    assert!(
-        elapsed < Duration::from_secs(1),
-        "{case}: rejecting the spec took {elapsed:?}"
-    );
     match xtask::sync::plan(scratch.path()) {
         Err(PlanError::Spec(planned)) => assert_eq!(
             planned, diagnostics,
@@ -213,16 +206,10 @@ fn a_50_mib_file_is_refused_by_its_size_without_being_read() {
     file.into_inner().unwrap().sync_all().unwrap();
     assert_eq!(fs::metadata(&path).unwrap().len(), size as u64);
 
-    let start = Instant::now();
     let result = gigs_codegen::generate(&scratch.path().join("spec"));
-    let elapsed = start.elapsed();
     let Err(diagnostics) = result else {
         panic!("a 50 MiB spec file was accepted");
     };
-    assert!(
-        elapsed < Duration::from_millis(250),
-        "refusing the file took {elapsed:?}"
-    );
     expect![[r#"
         error: the file is 52428800 bytes, more than the 1048576 bytes a spec file may have
          --> spec/2024-08-29/objects/plan.yaml
