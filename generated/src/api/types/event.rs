@@ -629,8 +629,8 @@ pub mod v2024_12_20 {
     use crate::api::types::porting_declined::v2024_08_29::PortingDeclined;
     use crate::api::types::porting_requested::v2024_08_29::PortingRequested;
     use crate::api::types::porting_updated::v2024_08_29::PortingUpdated;
-    use crate::api::types::project_deleted::v2024_08_29::ProjectDeleted;
-    use crate::api::types::project_updated::v2024_08_29::ProjectUpdated;
+    use crate::api::types::project_deleted::v2024_12_20::ProjectDeleted;
+    use crate::api::types::project_updated::v2024_12_20::ProjectUpdated;
     use crate::api::types::sim_deleted::v2024_12_20::SimDeleted;
     use crate::api::types::sim_retired::v2024_12_20::SimRetired;
     use crate::api::types::sim_updated::v2024_12_20::SimUpdated;
