@@ -2,6 +2,7 @@
 //! seeds and examples, errors, mutations, and the obstacle course's code.
 
 mod catalog;
+mod catalog_today;
 mod obstacle_course;
 mod payload_errors;
 mod payload_mutations;

@@ -65,7 +65,7 @@ fn type_mismatches_missing_fields_and_unknown_events_are_reported() {
         ]
     );
 
-    payload["type"] = json!("com.gigs.porting.completed");
+    payload["type"] = json!("com.gigs.widget.polished");
     let report = check_payload(&spec, &payload);
     assert_eq!(report.findings.len(), 1);
     assert_eq!(report.findings[0].kind, FindingKind::NotInSpec);

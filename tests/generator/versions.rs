@@ -64,20 +64,36 @@ fn versioned_event_dispatches_on_the_envelope_version() {
 }
 
 #[test]
-fn diff_reports_sim_metadata_added_and_not_breaking() {
+fn diff_reports_what_2024_12_20_changed_and_whether_it_breaks() {
     let spec = gigs_codegen::load_and_resolve(&root().join("spec")).unwrap();
-    let [v1, v2, v3] = &spec.versions[..] else {
-        panic!("expected three versions");
+    let version = |date: &str| {
+        spec.versions
+            .iter()
+            .find(|version| version.date == date)
+            .unwrap_or_else(|| panic!("no version {date}"))
     };
+    let (v1, v2, v3) = (
+        version("2024-08-29"),
+        version("2024-10-28"),
+        version("2024-12-20"),
+    );
     assert!(gigs_codegen::diff::diff(v1, v2).is_empty());
-    let changes = gigs_codegen::diff::diff(v2, v3);
+    let change = |subject: &str, what: &str, breaking| gigs_codegen::diff::Change {
+        subject: subject.to_owned(),
+        what: what.to_owned(),
+        breaking,
+    };
     assert_eq!(
-        changes,
-        [gigs_codegen::diff::Change {
-            subject: "sim.metadata".to_owned(),
-            what: "field added (map, optional)".to_owned(),
-            breaking: false,
-        }]
+        gigs_codegen::diff::diff(v2, v3),
+        [
+            change(
+                "project.createdAt",
+                "field added (timestamp, required)",
+                false
+            ),
+            change("project.billable", "field removed", true),
+            change("sim.metadata", "field added (map, optional)", false),
+        ]
     );
 }
 
