@@ -8,7 +8,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::dates;
-use crate::ir::{EventDef, Field, FieldKind, Spec, TypeDef, TypeRef, Version};
+use crate::ir::{EventDef, Field, FieldKind, Spec, TypeDef, TypeRef, UnionDef, Version};
 
 /// What kind of mismatch a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,7 +185,7 @@ impl Checker<'_> {
             let field_path = child(path, PathStep::Field(field.wire_name.clone()));
             self.field(field, map.get(&field.wire_name), &field_path);
         }
-        self.unknown_fields(map, fields, path);
+        self.unknown_fields(map, fields, path, None);
     }
 
     fn field(&mut self, field: &Field, found: Option<&Value>, path: &[PathStep]) {
@@ -295,13 +295,80 @@ impl Checker<'_> {
                     format!("expected a string, found {}", json_kind(value)),
                 ),
             },
+            Some(TypeDef::Union(union)) => self.union(union, value, path),
             None => {}
         }
     }
 
-    fn unknown_fields(&mut self, map: &Map<String, Value>, fields: &[Field], path: &[PathStep]) {
+    /// A tagged union: its tag names a listed kind, whose members it has.
+    fn union(&mut self, union: &UnionDef, value: &Value, path: &[PathStep]) {
+        let Value::Object(map) = value else {
+            self.report(
+                path,
+                FindingKind::TypeMismatch,
+                format!(
+                    "expected a {} object, found {}",
+                    union.spec_name,
+                    json_kind(value)
+                ),
+            );
+            return;
+        };
+        let tag_path = child(path, PathStep::Field(union.tag.clone()));
+        let kind = match map.get(&union.tag) {
+            Some(Value::String(kind)) => kind,
+            Some(other) => {
+                let found = json_kind(other);
+                self.report(
+                    &tag_path,
+                    FindingKind::TypeMismatch,
+                    format!("expected a string, found {found}"),
+                );
+                return;
+            }
+            None => {
+                self.report(
+                    &tag_path,
+                    FindingKind::MissingField,
+                    "required field is missing".to_owned(),
+                );
+                return;
+            }
+        };
+        match union.variant(kind) {
+            Some(variant) => match &variant.payload {
+                Some(payload) => self.named(payload, value, path),
+                None => self.unknown_fields(map, &[], path, Some(&union.tag)),
+            },
+            None => self.report(
+                &tag_path,
+                FindingKind::UnknownEnumValue,
+                format!(
+                    "`{kind}` is not a listed kind of {} (it lists {})",
+                    union.rust_name,
+                    union
+                        .variants
+                        .iter()
+                        .map(|variant| format!("`{}`", variant.wire))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        }
+    }
+
+    /// Reports every key of `map` that no field (and not `also_known`) names.
+    fn unknown_fields(
+        &mut self,
+        map: &Map<String, Value>,
+        fields: &[Field],
+        path: &[PathStep],
+        also_known: Option<&str>,
+    ) {
         for key in map.keys() {
-            if !fields.iter().any(|field| &field.wire_name == key) {
+            let known = fields.iter().any(|field| &field.wire_name == key)
+                || also_known == Some(key.as_str());
+            if !known {
                 let full = child(path, PathStep::Field(key.clone()));
                 self.report(
                     &full,

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::ir::{EnumDef, Field, FieldKind, ObjectDef, ObjectOrigin, TypeDef, TypeRef, Version};
+use crate::ir::{Field, FieldKind, ObjectDef, ObjectOrigin, TypeDef, TypeRef, UnionDef, Version};
 
 /// One change a consumer may care about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,18 +83,45 @@ pub fn diff(old: &Version, new: &Version) -> Vec<Change> {
     let new_objects = spec_named_objects(new);
     for (name, object) in &new_objects {
         match old_objects.get(name) {
-            None => changes.push(change(name, "object added", false)),
+            None if object.origin == ObjectOrigin::Spec => {
+                changes.push(change(name, "object added", false));
+            }
+            None => {}
             Some(before) => {
                 fields_diff(name, &before.fields, &object.fields, old, new, &mut changes)
             }
         }
     }
-    for name in old_objects.keys() {
-        if !new_objects.contains_key(name) {
+    for (name, object) in &old_objects {
+        if !new_objects.contains_key(name) && object.origin == ObjectOrigin::Spec {
             changes.push(change(name, "object removed", true));
         }
     }
+    let old_unions = spec_named_unions(old);
+    let new_unions = spec_named_unions(new);
+    for name in new_unions.keys() {
+        if !old_unions.contains_key(name) {
+            changes.push(change(name, "union added", false));
+        }
+    }
+    for name in old_unions.keys() {
+        if !new_unions.contains_key(name) {
+            changes.push(change(name, "union removed", true));
+        }
+    }
     changes
+}
+
+/// Tagged unions by their spec name.
+fn spec_named_unions(version: &Version) -> BTreeMap<&str, &UnionDef> {
+    version
+        .types
+        .values()
+        .filter_map(|definition| match definition {
+            TypeDef::Union(union) => Some((union.spec_name.as_str(), union)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn change(subject: &str, what: &str, breaking: bool) -> Change {
@@ -105,14 +132,20 @@ fn change(subject: &str, what: &str, breaking: bool) -> Change {
     }
 }
 
-/// The spec's objects by their spec name, which is what people call them.
-/// Partial types of previous values follow from their objects and events.
+/// The spec's objects, and the members of each union kind (`actor.user`),
+/// by their spec name, which is what people call them. Partial types of
+/// previous values follow from their objects and events.
 fn spec_named_objects(version: &Version) -> BTreeMap<&str, &ObjectDef> {
     version
         .types
         .values()
         .filter_map(|definition| match definition {
-            TypeDef::Object(object) if object.origin == ObjectOrigin::Spec => {
+            TypeDef::Object(object)
+                if matches!(
+                    object.origin,
+                    ObjectOrigin::Spec | ObjectOrigin::UnionVariant(_)
+                ) =>
+            {
                 Some((object.spec_name.as_str(), object))
             }
             _ => None,
@@ -150,10 +183,11 @@ fn fields_diff(
                 &format!("type changed from {old_type} to {new_type}"),
                 true,
             ));
-        } else if let (Some(old_enum), Some(new_enum)) =
-            (enum_of(&before.kind, old), enum_of(&field.kind, new))
-        {
-            enum_diff(&subject, old_enum, new_enum, changes);
+        } else if let (Some(old_values), Some(new_values)) = (
+            listed_values(&before.kind, old),
+            listed_values(&field.kind, new),
+        ) {
+            values_diff(&subject, &old_values, &new_values, changes);
         }
         match (before.presence.is_required(), field.presence.is_required()) {
             (true, false) => changes.push(change(&subject, "may now be absent", true)),
@@ -180,34 +214,51 @@ fn fields_diff(
     }
 }
 
-/// The enum a field holds, directly or in lists.
-fn enum_of<'a>(kind: &FieldKind, version: &'a Version) -> Option<&'a EnumDef> {
+/// What a field's enum or union lists: "enum value" and its values, or
+/// "kind" and the union's kinds; directly or in lists.
+fn listed_values<'a>(
+    kind: &FieldKind,
+    version: &'a Version,
+) -> Option<(&'static str, Vec<&'a str>)> {
     let FieldKind::Value(type_ref) = kind else {
         return None;
     };
     match version.types.get(type_ref.named()?) {
-        Some(TypeDef::Enum(enum_def)) => Some(enum_def),
+        Some(TypeDef::Enum(enum_def)) => Some((
+            "enum value",
+            enum_def
+                .values
+                .iter()
+                .map(|value| value.wire.as_str())
+                .collect(),
+        )),
+        Some(TypeDef::Union(union)) => Some((
+            "kind",
+            union
+                .variants
+                .iter()
+                .map(|variant| variant.wire.as_str())
+                .collect(),
+        )),
         _ => None,
     }
 }
 
-fn enum_diff(subject: &str, old: &EnumDef, new: &EnumDef, changes: &mut Vec<Change>) {
-    for value in &new.values {
-        if !old.values.iter().any(|v| v.wire == value.wire) {
-            changes.push(change(
-                subject,
-                &format!("enum value `{}` added", value.wire),
-                false,
-            ));
+/// Values added (not breaking: enums and unions are open) and removed.
+fn values_diff(
+    subject: &str,
+    (noun, old): &(&str, Vec<&str>),
+    (_, new): &(&str, Vec<&str>),
+    changes: &mut Vec<Change>,
+) {
+    for value in new {
+        if !old.contains(value) {
+            changes.push(change(subject, &format!("{noun} `{value}` added"), false));
         }
     }
-    for value in &old.values {
-        if !new.values.iter().any(|v| v.wire == value.wire) {
-            changes.push(change(
-                subject,
-                &format!("enum value `{}` removed", value.wire),
-                true,
-            ));
+    for value in old {
+        if !new.contains(value) {
+            changes.push(change(subject, &format!("{noun} `{value}` removed"), true));
         }
     }
 }
@@ -232,6 +283,7 @@ fn describe_type(type_ref: &TypeRef, version: &Version) -> String {
         TypeRef::Named(name) => match version.types.get(name) {
             Some(TypeDef::Object(object)) => object.spec_name.clone(),
             Some(TypeDef::Enum(_)) => "enum".to_owned(),
+            Some(TypeDef::Union(union)) => union.spec_name.clone(),
             None => name.clone(),
         },
     }

@@ -56,6 +56,7 @@ impl Version {
 pub enum TypeDef {
     Object(ObjectDef),
     Enum(EnumDef),
+    Union(UnionDef),
 }
 
 /// A JSON object type.
@@ -80,6 +81,9 @@ pub enum ObjectOrigin {
     /// The previous values of the object with this Rust name, in
     /// `previousData`: its value fields, each of them optional.
     PreviousValues(String),
+    /// The members of one kind of the union with this Rust name, its tag
+    /// first (a constant).
+    UnionVariant(String),
 }
 
 /// One field of an object, an event or the envelope.
@@ -191,6 +195,41 @@ pub struct EnumValue {
     pub description: Option<String>,
 }
 
+/// A tagged union: a JSON object whose tag member says which kind it is,
+/// and so which other members it has. Open: kinds it does not list are kept.
+#[derive(Debug, Clone)]
+pub struct UnionDef {
+    /// The name in the spec, `actor`.
+    pub spec_name: String,
+    /// The Rust type name, `Actor`.
+    pub rust_name: String,
+    pub description: String,
+    /// The member holding the kind, `type`.
+    pub tag: String,
+    pub variants: Vec<UnionVariant>,
+    pub span: Span,
+}
+
+/// One kind of a tagged union.
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    /// The tag's value, `apiKey`.
+    pub wire: String,
+    /// The Rust variant name, `ApiKey`.
+    pub rust_name: String,
+    pub description: String,
+    /// The object of its members, tag included, when it has members besides
+    /// the tag (`ActorApiKey`); a kind with none is a unit variant.
+    pub payload: Option<String>,
+}
+
+impl UnionDef {
+    /// The kind whose tag value is `wire`.
+    pub fn variant(&self, wire: &str) -> Option<&UnionVariant> {
+        self.variants.iter().find(|variant| variant.wire == wire)
+    }
+}
+
 /// One event type.
 #[derive(Debug, Clone)]
 pub struct EventDef {
@@ -211,9 +250,14 @@ pub struct EventDef {
     pub span: Span,
 }
 
-/// An example payload and where it is written.
+/// An event's example payload in one version.
 #[derive(Debug, Clone)]
 pub struct Example {
+    /// The payload: as written when `written_for` is this version, otherwise
+    /// derived from the written one for this version.
     pub json: String,
+    /// Where the written example is.
     pub span: Span,
+    /// The version the written example shows.
+    pub written_for: String,
 }

@@ -95,9 +95,9 @@ pub fn load_and_resolve(spec_dir: &Path) -> Result<ir::Spec, Diagnostics> {
     let Some(loaded) = load::load(spec_dir, &mut sources, &mut diagnostics) else {
         return Err(diagnostics.finish((), &sources).err().unwrap_or_default());
     };
-    let spec = resolve::resolve(&loaded, &mut diagnostics);
+    let mut spec = resolve::resolve(&loaded, &mut diagnostics);
     if diagnostics.is_empty() {
-        example::check_examples(&spec, &mut diagnostics);
+        example::complete_and_check(&mut spec, &mut diagnostics);
     }
     diagnostics.finish(spec, &sources)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Sources, Span, display_path};
-use crate::spec::{EnumFile, EventFile, ObjectFile, RemovedFile, VersionsFile};
+use crate::spec::{EnumFile, EventFile, ObjectFile, RemovedFile, UnionFile, VersionsFile};
 
 /// The largest spec file we read. Real ones are a few KiB; anything near this
 /// is a mistake, and refusing it early bounds time and memory.
@@ -15,7 +15,7 @@ pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// A file's parsed content, with its path relative to the spec directory and
 /// the definition name it gives (the file name without `.yaml`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Loaded<T> {
     pub path: PathBuf,
     pub name: String,
@@ -28,6 +28,7 @@ pub struct VersionFiles {
     pub envelope: Option<Loaded<ObjectFile>>,
     pub objects: Vec<Loaded<ObjectFile>>,
     pub enums: Vec<Loaded<EnumFile>>,
+    pub unions: Vec<Loaded<UnionFile>>,
     pub events: Vec<Loaded<EventFile>>,
     pub removed: Option<Loaded<RemovedFile>>,
     /// Files that exist but could not be read or parsed. Their problems are
@@ -124,6 +125,7 @@ impl Reader<'_> {
                 "removed.yaml" => files.removed = self.parse_or_note(&entry, unreadable),
                 "objects" => files.objects = self.parse_all(&entry, unreadable),
                 "enums" => files.enums = self.parse_all(&entry, unreadable),
+                "unions" => files.unions = self.parse_all(&entry, unreadable),
                 "events" => files.events = self.parse_all(&entry, unreadable),
                 _ => self.diagnostics.push(
                     Diagnostic::new(
@@ -132,7 +134,7 @@ impl Reader<'_> {
                     )
                     .hint(
                         "a version directory holds `envelope.yaml`, `removed.yaml`, \
-                         `objects/`, `enums/` and `events/` only",
+                         `objects/`, `enums/`, `unions/` and `events/` only",
                     ),
                 ),
             }

@@ -126,6 +126,26 @@ impl<'de> Deserialize<'de> for EnumValueSpec {
     }
 }
 
+/// A tagged union file: a JSON object whose members depend on its tag.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnionFile {
+    pub description: Option<Spanned<String>>,
+    /// The member holding the kind, such as `type`.
+    pub tag: Spanned<String>,
+    /// Each kind by its tag value, with the members it has besides the tag.
+    pub variants: OrderedMap<VariantSpec>,
+}
+
+/// One kind of a tagged union.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    pub description: Option<Spanned<String>>,
+    pub fields: Option<OrderedMap<FieldSpec>>,
+    pub rust_name: Option<Spanned<String>>,
+}
+
 /// An event file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,6 +167,8 @@ pub struct RemovedFile {
     pub objects: Vec<Spanned<String>>,
     #[serde(default)]
     pub enums: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub unions: Vec<Spanned<String>>,
     #[serde(default)]
     pub events: Vec<Spanned<String>>,
 }

@@ -38,6 +38,7 @@ mod runtime;
 pub use api::*;
 pub use runtime::error::Error;
 pub use runtime::raw::RawEvent;
+pub use runtime::union::RawVariant;
 #[cfg(feature = "webhook")]
 pub use runtime::webhook;
 
@@ -53,6 +54,7 @@ pub trait ParseEvent: Sized {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::runtime::parse::{EventHead, deserialize_nullable, deserialize_open_enum};
+    pub use crate::runtime::union::{TaggedUnion, deserialize_union};
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -53,7 +53,6 @@ bad_specs! {
     event_previous_data_without_envelope_field
     event_type_one_part
     event_type_prefix
-    example_invalid_in_later_version
     example_missing
     example_missing_required_field
     example_not_json
@@ -185,6 +184,36 @@ fn rust_keywords_are_fine_as_field_names() {
             "`{keyword}_` is not renamed to `{keyword}` in:\n{plan}"
         );
     }
+}
+
+#[test]
+fn a_later_version_without_an_example_gets_one_derived_from_the_written_one() {
+    let spec = gigs_codegen::load_and_resolve(
+        &cases_dir().join("_valid_example_derived_for_a_later_version"),
+    )
+    .unwrap_or_else(|diagnostics| panic!("the derivation was refused:\n{diagnostics}"));
+    let example = |date: &str| {
+        let version = spec
+            .versions
+            .iter()
+            .find(|version| version.date == date)
+            .unwrap();
+        let example = version.events[0].example.clone().unwrap();
+        (
+            example.written_for,
+            serde_json::from_str::<serde_json::Value>(&example.json).unwrap(),
+        )
+    };
+    let (written_for, written) = example("2024-08-29");
+    assert_eq!(written_for, "2024-08-29");
+    assert_eq!(written["data"]["status"], "available");
+    let (written_for, derived) = example("2024-10-28");
+    assert_eq!(written_for, "2024-08-29");
+    assert_eq!(derived["type"], "com.gigs.plan.created");
+    assert_eq!(derived["id"], written["id"]);
+    assert_eq!(derived["data"]["id"], written["data"]["id"]);
+    assert!(derived["data"].get("status").is_none(), "{derived}");
+    assert_eq!(derived["data"]["name"], "Starter");
 }
 
 #[test]

@@ -48,8 +48,15 @@ struct Revisions {
 impl Revisions {
     /// Records `tokens` as the definition of `rust_name` in `version`;
     /// returns the module of the revision used.
-    fn record(&mut self, rust_name: &str, tokens: TokenStream, version: &Version) -> String {
-        let key = tokens.to_string();
+    /// Definitions with the same `key` are one revision; the first one's
+    /// tokens are kept.
+    fn record(
+        &mut self,
+        rust_name: &str,
+        key: String,
+        tokens: TokenStream,
+        version: &Version,
+    ) -> String {
         let revisions = self.by_type.entry(rust_name.to_owned()).or_default();
         if let Some(existing) = revisions.iter_mut().find(|revision| revision.key == key) {
             existing.features.push(version.feature());
@@ -110,6 +117,10 @@ pub fn emit(spec: &Spec) -> Emitted {
 struct Definition {
     rust_name: String,
     tokens: TokenStream,
+    /// The definition as compared between versions, when it differs from
+    /// `tokens`: an event's docs show its version's example, which alone
+    /// does not make a new revision.
+    compared: Option<TokenStream>,
     uses: Vec<String>,
 }
 
@@ -142,8 +153,11 @@ fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<
                     let name = ident(used);
                     quote!(use crate::api::types::#module::#revision::#name;)
                 });
+            let uses: Vec<TokenStream> = uses.collect();
+            let compared = definition.compared.as_ref().unwrap_or(body);
+            let key = quote!(#(#uses)* #compared).to_string();
             let tokens = quote!(#(#uses)* #body);
-            let module = revisions.record(&definition.rust_name, tokens, version);
+            let module = revisions.record(&definition.rust_name, key, tokens, version);
             assigned.insert(definition.rust_name.clone(), module);
         }
         pending = if progress { waiting } else { Vec::new() };
@@ -182,31 +196,33 @@ fn definitions(version: &Version) -> Vec<Definition> {
                         fields: &object.fields,
                         inherent: TokenStream::new(),
                     }),
+                    compared: None,
                 });
             }
             TypeDef::Enum(enum_def) => definitions.push(Definition {
                 rust_name: enum_def.rust_name.clone(),
                 uses: Vec::new(),
                 tokens: types::enum_tokens(enum_def),
+                compared: None,
+            }),
+            TypeDef::Union(union) => definitions.push(Definition {
+                rust_name: union.rust_name.clone(),
+                uses: union
+                    .variants
+                    .iter()
+                    .filter_map(|variant| variant.payload.clone())
+                    .collect(),
+                tokens: types::union_tokens(union),
+                compared: None,
             }),
         }
     }
     for event in &version.events {
         let fields = &event.fields;
         let event_type = &event.event_type;
-        let mut docs = vec![format!("`{}`: {}", event.event_type, event.description)];
-        if let Some(example) = &event.example {
-            docs.push(String::new());
-            docs.push("# Example".to_owned());
-            docs.push(String::new());
-            docs.push("```json".to_owned());
-            docs.push(example.json.trim_end().to_owned());
-            docs.push("```".to_owned());
-        }
-        definitions.push(Definition {
-            rust_name: event.rust_name.clone(),
-            uses: uses_of(fields),
-            tokens: types::struct_tokens(&StructDef {
+        let summary = format!("`{}`: {}", event.event_type, event.description);
+        let struct_def = |docs: Vec<String>| {
+            types::struct_tokens(&StructDef {
                 rust_name: &event.rust_name,
                 docs,
                 deprecated: event.deprecated.as_deref(),
@@ -215,7 +231,24 @@ fn definitions(version: &Version) -> Vec<Definition> {
                     /// The event's `type`.
                     pub const TYPE: &'static str = #event_type;
                 },
-            }),
+            })
+        };
+        let mut docs = vec![summary.clone()];
+        if let Some(example) = &event.example {
+            docs.extend([
+                String::new(),
+                format!("# Example (API version {})", version.date),
+                String::new(),
+                "```json".to_owned(),
+                example.json.trim_end().to_owned(),
+                "```".to_owned(),
+            ]);
+        }
+        definitions.push(Definition {
+            rust_name: event.rust_name.clone(),
+            uses: uses_of(fields),
+            tokens: struct_def(docs),
+            compared: Some(struct_def(vec![summary])),
         });
     }
     definitions.push(Definition {
@@ -226,6 +259,7 @@ fn definitions(version: &Version) -> Vec<Definition> {
             .map(|event| event.rust_name.clone())
             .collect(),
         tokens: events::event_enum(version),
+        compared: None,
     });
     definitions
 }

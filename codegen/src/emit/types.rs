@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{EnumDef, Field, FieldKind, Presence, TypeRef};
+use crate::ir::{EnumDef, Field, FieldKind, Presence, TypeRef, UnionDef};
 
 /// A struct to generate: an object, an event, or a partial type of previous values.
 #[derive(Debug)]
@@ -224,6 +224,11 @@ fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
             }
         }
     });
+    let state_binding = if def.fields.is_empty() {
+        quote!(state)
+    } else {
+        quote!(mut state)
+    };
     // Deprecated fields need no `allow` here: every definition lives under
     // `types/`, whose `mod.rs` allows `deprecated` for all of them.
     quote! {
@@ -233,7 +238,7 @@ fn serialize_impl(def: &StructDef<'_>, name: &Ident) -> TokenStream {
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeStruct as _;
-                let mut state = serializer.serialize_struct(#wire_name, #len)?;
+                let #state_binding = serializer.serialize_struct(#wire_name, #len)?;
                 #(#writes)*
                 state.end()
             }
@@ -320,6 +325,132 @@ pub fn enum_tokens(def: &EnumDef) -> TokenStream {
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
                 crate::__private::deserialize_open_enum(deserializer)
+            }
+        }
+    }
+}
+
+/// A tagged union: one variant per kind, holding the object of its members
+/// (or nothing when it has none), plus `Unrecognized` for other kinds.
+pub fn union_tokens(def: &UnionDef) -> TokenStream {
+    let name = ident(&def.rust_name);
+    let docs = doc_attrs(&[
+        def.description.clone(),
+        String::new(),
+        format!(
+            "The `{}` member says which kind it is. Open: a kind this crate does not list is kept whole as `Unrecognized` and serialized back unchanged.",
+            def.tag
+        ),
+    ]);
+    let variants = def.variants.iter().map(|variant| {
+        let variant_name = ident(&variant.rust_name);
+        let docs = doc_attrs(&[format!("`{}`: {}", variant.wire, variant.description)]);
+        match &variant.payload {
+            Some(payload) => {
+                let payload = ident(payload);
+                quote!(#docs #variant_name(#payload),)
+            }
+            None => quote!(#docs #variant_name,),
+        }
+    });
+    let kind_arms = def.variants.iter().map(|variant| {
+        let variant_name = ident(&variant.rust_name);
+        let wire = &variant.wire;
+        match &variant.payload {
+            Some(_) => quote!(Self::#variant_name(_) => #wire,),
+            None => quote!(Self::#variant_name => #wire,),
+        }
+    });
+    let listed_arms = def.variants.iter().map(|variant| {
+        let variant_name = ident(&variant.rust_name);
+        let wire = &variant.wire;
+        match &variant.payload {
+            Some(_) => quote! {
+                #wire => ::serde::Deserialize::deserialize(members).map(Self::#variant_name),
+            },
+            None => quote! {
+                #wire => <::serde::de::IgnoredAny as ::serde::Deserialize>::deserialize(members)
+                    .map(|_| Self::#variant_name),
+            },
+        }
+    });
+    let tag = &def.tag;
+    let serialize_arms = def.variants.iter().map(|variant| {
+        let variant_name = ident(&variant.rust_name);
+        let wire = &variant.wire;
+        match &variant.payload {
+            Some(_) => quote!(Self::#variant_name(members) => ::serde::Serialize::serialize(members, serializer),),
+            None => quote! {
+                Self::#variant_name => {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::Some(1))?;
+                    map.serialize_entry(#tag, #wire)?;
+                    map.end()
+                }
+            },
+        }
+    });
+    let spec_name = &def.spec_name;
+    let kinds = def.variants.iter().map(|variant| &variant.wire);
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A kind the spec does not list, kept as received.
+            Unrecognized(crate::RawVariant),
+        }
+
+        impl #name {
+            /// The kind, as the object's tag names it.
+            pub fn kind(&self) -> &str {
+                match self {
+                    #(#kind_arms)*
+                    Self::Unrecognized(raw) => raw.kind(),
+                }
+            }
+        }
+
+        impl crate::__private::TaggedUnion for #name {
+            const NAME: &'static str = #spec_name;
+            const TAG: &'static str = #tag;
+            const KINDS: &'static [&'static str] = &[#(#kinds),*];
+
+            fn listed<'de, D: ::serde::Deserializer<'de>>(
+                kind: &str,
+                members: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                match kind {
+                    #(#listed_arms)*
+                    other => ::std::result::Result::Err(
+                        <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KINDS),
+                    ),
+                }
+            }
+
+            fn unrecognized(raw: crate::RawVariant) -> Self {
+                Self::Unrecognized(raw)
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    Self::Unrecognized(raw) => ::serde::Serialize::serialize(raw, serializer),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                crate::__private::deserialize_union(deserializer)
             }
         }
     }

@@ -5,26 +5,38 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::ir::{FieldKind, TypeDef};
 
-/// An object that contains itself, directly or through other objects,
-/// has no finite JSON; in Rust it would not even have a size.
+/// An object that contains itself, directly or through other objects and
+/// unions, has no finite JSON; in Rust it would not even have a size.
 pub(super) fn check_containment_cycles(
     types: &BTreeMap<String, TypeDef>,
     diagnostics: &mut Diagnostics,
 ) {
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let contains = |target: &&str| {
+        matches!(
+            types.get(*target),
+            Some(TypeDef::Object(_) | TypeDef::Union(_))
+        )
+    };
     for (name, definition) in types {
-        if let TypeDef::Object(object) = definition {
-            let targets = object
+        let targets = match definition {
+            TypeDef::Object(object) => object
                 .fields
                 .iter()
                 .filter_map(|field| match &field.kind {
                     FieldKind::Value(type_ref) => type_ref.named(),
-                    _ => None,
+                    FieldKind::Const(_) => None,
                 })
-                .filter(|target| matches!(types.get(*target), Some(TypeDef::Object(_))))
-                .collect();
-            edges.insert(name, targets);
-        }
+                .filter(contains)
+                .collect(),
+            TypeDef::Union(union) => union
+                .variants
+                .iter()
+                .filter_map(|variant| variant.payload.as_deref())
+                .collect(),
+            TypeDef::Enum(_) => continue,
+        };
+        edges.insert(name, targets);
     }
     let mut reported = BTreeSet::new();
     for start in edges.keys() {

@@ -161,6 +161,7 @@ impl VersionResolver<'_> {
             example: spec.example.as_ref().map(|example| Example {
                 json: example.value.clone(),
                 span: span_of(file, example),
+                written_for: draft.written_for.clone(),
             }),
             span: type_span,
         })

@@ -6,6 +6,7 @@
 //! - [`overlay`]: the definitions in force at each version, files applied in turn;
 //! - [`type_expr`]: what a `type:` says;
 //! - [`version`]: one version's names, objects, enums and fields;
+//! - [`unions`]: its tagged unions;
 //! - [`events`]: its envelope and events, each with its fields complete;
 //! - [`cycles`]: checks over a whole version.
 
@@ -13,6 +14,7 @@ mod cycles;
 mod events;
 mod overlay;
 mod type_expr;
+mod unions;
 mod version;
 mod versions;
 

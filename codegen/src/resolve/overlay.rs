@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 use super::span_of;
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::load::{Loaded, VersionFiles};
-use crate::spec::{EnumFile, EnumValueSpec, EventFile, FieldSpec, ObjectFile};
+use crate::spec::{EnumFile, EnumValueSpec, EventFile, FieldSpec, ObjectFile, UnionFile};
 
 /// A field as written, with the file it was written in (a patch may add
 /// fields to an object defined in another file).
@@ -44,6 +44,9 @@ pub(super) struct EventDraft {
     pub file: PathBuf,
     /// The file name without `.yaml`.
     pub name: String,
+    /// The version whose directory holds the file: its example shows that
+    /// version's payload.
+    pub written_for: String,
     pub spec: EventFile,
 }
 
@@ -54,8 +57,10 @@ pub(super) struct Drafts {
     pub envelope: Option<ObjectDraft>,
     pub objects: BTreeMap<String, ObjectDraft>,
     pub enums: BTreeMap<String, EnumDraft>,
+    /// Tagged unions, each as its latest file defines it whole.
+    pub unions: BTreeMap<String, Loaded<UnionFile>>,
     pub events: BTreeMap<String, EventDraft>,
-    /// Objects and enums whose file could not be read or parsed, in this
+    /// Objects, enums and unions whose file could not be read or parsed, in this
     /// version or an earlier one: references to them are not reported again.
     pub unreadable: BTreeSet<String>,
 }
@@ -73,7 +78,7 @@ impl Drafts {
             let kind = path.parent().and_then(Path::file_name);
             let name = path.file_stem().and_then(|name| name.to_str());
             if let (Some(kind), Some(name)) = (kind, name)
-                && (kind == "objects" || kind == "enums")
+                && (kind == "objects" || kind == "enums" || kind == "unions")
             {
                 self.unreadable.insert(name.to_owned());
             }
@@ -106,6 +111,9 @@ impl Drafts {
                 self.enums.insert(enum_file.name.clone(), draft);
             }
         }
+        for union in &files.unions {
+            self.unions.insert(union.name.clone(), union.clone());
+        }
         let mut defined_here: BTreeMap<&str, &Path> = BTreeMap::new();
         for event in &files.events {
             let event_type = event.content.event_type.value.as_str();
@@ -127,6 +135,7 @@ impl Drafts {
                 EventDraft {
                     file: event.path.clone(),
                     name: event.name.clone(),
+                    written_for: date.to_owned(),
                     spec: event.content.clone(),
                 },
             );
@@ -145,6 +154,7 @@ impl Drafts {
             let lists = [
                 ("object", &removed.content.objects),
                 ("enum", &removed.content.enums),
+                ("union", &removed.content.unions),
                 ("event", &removed.content.events),
             ];
             for (kind, names) in lists {
@@ -152,6 +162,7 @@ impl Drafts {
                     let existed = match kind {
                         "object" => self.objects.remove(&name.value).is_some(),
                         "enum" => self.enums.remove(&name.value).is_some(),
+                        "union" => self.unions.remove(&name.value).is_some(),
                         _ => self.events.remove(&name.value).is_some(),
                     };
                     if !existed {

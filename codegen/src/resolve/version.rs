@@ -54,6 +54,9 @@ impl<'a> VersionResolver<'a> {
         for (spec_name, draft) in &drafts.enums {
             self.register_name(spec_name, &draft.file);
         }
+        for (spec_name, file) in &drafts.unions {
+            self.register_name(spec_name, &file.path);
+        }
         for (spec_name, draft) in &drafts.enums {
             self.named_enum(spec_name, draft);
         }
@@ -72,6 +75,9 @@ impl<'a> VersionResolver<'a> {
                     span: Span::file(&draft.file),
                 }),
             );
+        }
+        for (spec_name, file) in &drafts.unions {
+            self.union(spec_name, file);
         }
         let envelope = self.envelope();
         let events = drafts
@@ -268,7 +274,7 @@ impl<'a> VersionResolver<'a> {
     }
 
     /// An object's fields; placeholders are not allowed in them.
-    fn object_fields(&mut self, owner: &str, drafts: &[FieldDraft]) -> Vec<Field> {
+    pub(super) fn object_fields(&mut self, owner: &str, drafts: &[FieldDraft]) -> Vec<Field> {
         self.fields(owner, drafts, false)
             .into_iter()
             .map(|(_, field)| field)

@@ -6,5 +6,6 @@ pub(crate) mod error;
 pub(crate) mod parse;
 pub(crate) mod raw;
 mod scan;
+pub(crate) mod union;
 #[cfg(feature = "webhook")]
 pub mod webhook;

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::addon::v2024_08_29::Addon;
     /// `com.gigs.addon.archived`: Sent when an add-on is archived and can no longer be bought.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::addon_previous_data::v2024_08_29::AddonPreviousData;
     /// `com.gigs.addon.updated`: Sent when an add-on changes.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -50,7 +50,7 @@ pub mod v2024_08_29 {
     /// "specversion": "1.0",
     /// "time": "2022-03-16T14:12:42Z",
     /// "type": "com.gigs.addon.updated",
-    /// "version": "2024-12-20"
+    /// "version": "2024-08-29"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::api_key::v2024_08_29::ApiKey;
     /// `com.gigs.apiKey.created`: Sent when an API key is created in the project. Its page does not show a version; it is kept in every version.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

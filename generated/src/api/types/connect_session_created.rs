@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::connect_session::v2024_08_29::ConnectSession;
     /// `com.gigs.connectSession.created`: Sent when a Gigs Connect session is created for a user.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

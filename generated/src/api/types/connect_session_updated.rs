@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::connect_session_previous_data::v2024_08_29::ConnectSessionPreviousData;
     /// `com.gigs.connectSession.updated`: Sent when a Gigs Connect session changes, for example when its link stops being usable.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

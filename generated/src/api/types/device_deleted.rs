@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::device::v2024_08_29::Device;
     /// `com.gigs.device.deleted`: Sent when a device is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -97,7 +97,7 @@ pub mod v2024_12_20 {
     use crate::api::types::device::v2024_12_20::Device;
     /// `com.gigs.device.deleted`: Sent when a device is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -120,7 +120,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-08-19T19:03:56Z",
     ///   "type": "com.gigs.device.deleted",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

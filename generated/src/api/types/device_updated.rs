@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::device_previous_data::v2024_08_29::DevicePreviousData;
     /// `com.gigs.device.updated`: Sent when a device changes, for example when it gets a name or an IMEI.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -151,7 +151,7 @@ pub mod v2024_12_20 {
     use crate::api::types::device_previous_data::v2024_12_20::DevicePreviousData;
     /// `com.gigs.device.updated`: Sent when a device changes, for example when it gets a name or an IMEI.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -189,9 +189,7 @@ pub mod v2024_12_20 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_6Yp1QwE8rTz3KmN7vLc2HxB9sJdF",
-    ///       "metadata": {
-    ///         "crmId": "C-20417"
-    ///       },
+    ///       "metadata": {"crmId":"C-20417"},
     ///       "birthday": "1988-11-04",
     ///       "createdAt": "2024-05-28T16:02:11Z",
     ///       "email": "maria.lopez@example.org",
@@ -211,7 +209,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-06-04T08:11:27Z",
     ///   "type": "com.gigs.device.updated",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::e_sim_profile::v2024_08_29::ESimProfile;
     /// `com.gigs.eSimProfile.disabled`: Sent when an eSIM profile is disabled on its device. Only providers p3, p14 and p15 report it, and it may arrive late.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -100,7 +100,7 @@ pub mod v2024_12_20 {
     use crate::api::types::e_sim_profile::v2024_12_20::ESimProfile;
     /// `com.gigs.eSimProfile.disabled`: Sent when an eSIM profile is disabled on its device. Only providers p3, p14 and p15 report it, and it may arrive late.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -126,7 +126,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-07-15T22:19:05Z",
     ///   "type": "com.gigs.eSimProfile.disabled",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::e_sim_profile::v2024_08_29::ESimProfile;
     /// `com.gigs.eSimProfile.enabled`: Sent when an eSIM profile is enabled on its device. Only providers p3, p14 and p15 report it.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -100,7 +100,7 @@ pub mod v2024_12_20 {
     use crate::api::types::e_sim_profile::v2024_12_20::ESimProfile;
     /// `com.gigs.eSimProfile.enabled`: Sent when an eSIM profile is enabled on its device. Only providers p3, p14 and p15 report it.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -126,7 +126,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-06-03T10:31:53Z",
     ///   "type": "com.gigs.eSimProfile.enabled",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::e_sim_profile_previous_data::v2024_08_29::ESimProfilePreviousData;
     /// `com.gigs.eSimProfile.updated`: Sent when an eSIM profile changes. Only providers p3, p14 and p15 report it.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -117,7 +117,7 @@ pub mod v2024_12_20 {
     use crate::api::types::e_sim_profile_previous_data::v2024_12_20::ESimProfilePreviousData;
     /// `com.gigs.eSimProfile.updated`: Sent when an eSIM profile changes. Only providers p3, p14 and p15 report it.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -143,7 +143,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2022-03-16T14:12:42Z",
     ///   "type": "com.gigs.eSimProfile.updated",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::installation::v2024_08_29::Installation;
     /// `com.gigs.installation.created`: Sent when an application from Gigs is installed in the project. Its page does not show a version; it is kept in every version.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::installation_previous_data::v2024_08_29::InstallationPreviousData;
     /// `com.gigs.installation.updated`: Sent when an installed application changes, usually its settings. Those are not typed (see `installation`), so `previousData` may hold no typed field.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::plan::v2024_08_29::Plan;
     /// `com.gigs.plan.published`: Sent when a plan is published and becomes available for new subscriptions.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::plan_previous_data::v2024_08_29::PlanPreviousData;
     /// `com.gigs.plan.updated`: Sent when a plan changes.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::port_out_credentials::v2024_08_29::PortOutCredentials;
     /// `com.gigs.portOutCredentials.issued`: Sent when credentials are issued that let another provider take over a subscription's phone number.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

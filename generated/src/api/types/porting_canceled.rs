@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::porting::v2024_08_29::Porting;
     /// `com.gigs.porting.canceled`: Sent when a porting is called off before the number has moved.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::porting::v2024_08_29::Porting;
     /// `com.gigs.porting.completed`: Sent when a porting completes and the number has moved. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::porting_previous_data::v2024_08_29::PortingPreviousData;
     /// `com.gigs.porting.updated`: Sent when a porting changes, for example when the donor provider needs more information. Only the current page of it was seen; it is kept in every version, the lenient choice.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::project::v2024_08_29::Project;
     /// `com.gigs.project.deleted`: Sent when the project is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -106,7 +106,7 @@ pub mod v2024_12_20 {
     use crate::api::types::project::v2024_12_20::Project;
     /// `com.gigs.project.deleted`: Sent when the project is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::project_previous_data::v2024_08_29::ProjectPreviousData;
     /// `com.gigs.project.updated`: Sent when the project's settings change.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -145,7 +145,7 @@ pub mod v2024_12_20 {
     use crate::api::types::project_previous_data::v2024_12_20::ProjectPreviousData;
     /// `com.gigs.project.updated`: Sent when the project's settings change.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::sim::v2024_08_29::Sim;
     /// `com.gigs.sim.deleted`: Sent when a SIM is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -95,7 +95,7 @@ pub mod v2024_12_20 {
     use crate::api::types::sim::v2024_12_20::Sim;
     /// `com.gigs.sim.deleted`: Sent when a SIM is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -116,7 +116,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-08-30T15:12:48Z",
     ///   "type": "com.gigs.sim.deleted",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

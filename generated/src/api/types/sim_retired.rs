@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::sim::v2024_08_29::Sim;
     /// `com.gigs.sim.retired`: Sent when a SIM is retired and can never be used again.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -95,7 +95,7 @@ pub mod v2024_12_20 {
     use crate::api::types::sim::v2024_12_20::Sim;
     /// `com.gigs.sim.retired`: Sent when a SIM is retired and can never be used again.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -116,7 +116,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-09-12T06:00:04Z",
     ///   "type": "com.gigs.sim.retired",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::sim_previous_data::v2024_08_29::SimPreviousData;
     /// `com.gigs.sim.updated`: Sent when a SIM changes, for example when it is activated.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -115,7 +115,7 @@ pub mod v2024_12_20 {
     use crate::api::types::sim_previous_data::v2024_12_20::SimPreviousData;
     /// `com.gigs.sim.updated`: Sent when a SIM changes, for example when it is activated.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -139,7 +139,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-06-03T10:32:10Z",
     ///   "type": "com.gigs.sim.updated",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

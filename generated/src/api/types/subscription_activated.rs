@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription::v2024_08_29::Subscription;
     /// `com.gigs.subscription.activated`: Sent when a subscription becomes active. Gigs' events guide names it, but no schema page of it was seen; its data is read as a subscription from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -239,7 +239,7 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription::v2024_12_20::Subscription;
     /// `com.gigs.subscription.activated`: Sent when a subscription becomes active. Gigs' events guide names it, but no schema page of it was seen; its data is read as a subscription from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -248,9 +248,7 @@ pub mod v2024_12_20 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_B7LFwFscEAHjGzrZ55QmPYdbmheK",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": null,
     ///     "cancellationDetails": null,
@@ -320,9 +318,7 @@ pub mod v2024_12_20 {
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_ZtohjmTet3UTTdrxj2zi430Gm8AH",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -386,9 +382,7 @@ pub mod v2024_12_20 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_Scmztdm6RcWiY8uobODypLyzoelr",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -404,7 +398,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-03-02T09:14:06Z",
     ///   "type": "com.gigs.subscription.activated",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

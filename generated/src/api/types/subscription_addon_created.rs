@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription_addon::v2024_08_29::SubscriptionAddon;
     /// `com.gigs.subscriptionAddon.created`: Sent when an add-on is bought for a subscription.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription_addon::v2024_08_29::SubscriptionAddon;
     /// `com.gigs.subscriptionAddon.ended`: Sent when a subscription add-on ends. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription::v2024_08_29::Subscription;
     /// `com.gigs.subscription.canceled`: Sent when a subscription is canceled; `cancellationDetails` says why. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -243,7 +243,7 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription::v2024_12_20::Subscription;
     /// `com.gigs.subscription.canceled`: Sent when a subscription is canceled; `cancellationDetails` says why. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -252,9 +252,7 @@ pub mod v2024_12_20 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_auXnmo82mQJAsjiHYRjcBr5cBxjf",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": "2024-05-18T11:47:09Z",
     ///     "cancellationDetails": {
@@ -328,9 +326,7 @@ pub mod v2024_12_20 {
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_jlkv0exs0Fbdk5JdToocFAe5GdPK",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -394,9 +390,7 @@ pub mod v2024_12_20 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_A4mXypbCUqswG2txR7cv4nG3bfKp",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -412,7 +406,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-05-18T11:47:10Z",
     ///   "type": "com.gigs.subscription.canceled",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

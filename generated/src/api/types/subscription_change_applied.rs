@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription_change::v2024_08_29::SubscriptionChange;
     /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -158,7 +158,7 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
     /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -170,9 +170,7 @@ pub mod v2024_12_20 {
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_4lXb4I6sUl2p6SJPRPbz2O1WrFAh",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": null,
     ///         "voiceSeconds": null,
@@ -241,7 +239,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-06-18T14:22:10Z",
     ///   "type": "com.gigs.subscriptionChange.applied",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

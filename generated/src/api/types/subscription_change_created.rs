@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription_change::v2024_08_29::SubscriptionChange;
     /// `com.gigs.subscriptionChange.created`: Sent when a subscription change is created, whether it applies now or at renewal.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -158,7 +158,7 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
     /// `com.gigs.subscriptionChange.created`: Sent when a subscription change is created, whether it applies now or at renewal.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -241,7 +241,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-09-05T17:26:42Z",
     ///   "type": "com.gigs.subscriptionChange.created",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription_change::v2024_08_29::SubscriptionChange;
     /// `com.gigs.subscriptionChange.deleted`: Sent when a subscription change is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -100,7 +100,7 @@ pub mod v2024_08_29 {
     /// "specversion": "1.0",
     /// "time": "2022-03-16T14:12:42Z",
     /// "type": "com.gigs.subscriptionChange.deleted",
-    /// "version": "2024-10-28"
+    /// "version": "2024-08-29"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -168,100 +168,100 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
     /// `com.gigs.subscriptionChange.deleted`: Sent when a subscription change is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
-    /// "object": "event",
-    /// "id": "evt_0SNlurA049MEWV5gNTcQ5A07h3Ol",
-    /// "data": {
-    /// "object": "subscriptionChange",
-    /// "id": "sch_0SNlurA049MEWV3bE0SMtbIEJApp",
-    /// "plan": {
-    /// "object": "plan",
-    /// "id": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo",
-    /// "allowances": {
-    /// "dataBytes": 10000000000,
-    /// "voiceSeconds": 30000,
-    /// "smsMessages": 100
-    /// },
-    /// "coverage": {
-    /// "object": "coverage",
-    /// "id": "de",
-    /// "countries": [
-    /// "DE",
-    /// "FR",
-    /// "US"
-    /// ],
-    /// "name": "Europe"
-    /// },
-    /// "data": 10000000000,
-    /// "dataUnit": "byte",
-    /// "description": "A data plan you will love! Operates in most countries of the world.",
-    /// "image": "https://i.gigscdn.com/pr/nTZpgaEj5dTQ2Jo/original.png",
-    /// "limits": {
-    /// "dataBytes": 100000000000,
-    /// "throttling": {
-    /// "thresholdBytes": 10000000000,
-    /// "bandwidthBitsPerSecond": 512000
-    /// }
-    /// },
-    /// "name": "Gigs Global",
-    /// "price": {
-    /// "amount": 999,
-    /// "currency": "USD"
-    /// },
-    /// "provider": "p5",
-    /// "requirements": {
-    /// "address": "present",
-    /// "device": "none",
-    /// "user.birthday": "none",
-    /// "user.fullName": "present"
-    /// },
-    /// "simTypes": [
-    /// "eSIM",
-    /// "pSIM"
-    /// ],
-    /// "sms": 100,
-    /// "smsUnit": "message",
-    /// "status": "available",
-    /// "validity": {
-    /// "minimumPeriods": 12,
-    /// "type": "recurring",
-    /// "unit": "day",
-    /// "value": 7
-    /// },
-    /// "voice": 30000,
-    /// "voiceUnit": "second",
-    /// "createdAt": "2021-01-21T19:38:34Z"
-    /// },
-    /// "requestedChange": {
-    /// "plan": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo",
-    /// "sim": "sim_0SNlurA049MEWV1BAAmWZULA4lf6",
-    /// "when": "renewal"
-    /// },
-    /// "sim": {
-    /// "object": "sim",
-    /// "id": "sim_0SNlurA049MEWV1BAAmWZULA4lf6",
-    /// "iccid": "89883070000007537119",
-    /// "provider": "p9",
-    /// "status": "inactive",
-    /// "type": "eSIM",
-    /// "createdAt": "2021-01-21T19:38:34Z"
-    /// },
-    /// "status": "pending",
-    /// "subscription": "sub_0SNlurA049MEWV2gSfSxi00xlPIi",
-    /// "appliedAt": "2021-01-21T19:36:57Z",
-    /// "createdAt": "2021-01-21T19:12:28Z",
-    /// "scheduledAt": "2021-01-21T19:12:28Z"
-    /// },
-    /// "datacontenttype": "application/json",
-    /// "project": "gigs",
-    /// "source": "https://api.gigs.com",
-    /// "specversion": "1.0",
-    /// "time": "2022-03-16T14:12:42Z",
-    /// "type": "com.gigs.subscriptionChange.deleted",
-    /// "version": "2024-10-28"
+    ///   "object": "event",
+    ///   "id": "evt_0SNlurA049MEWV5gNTcQ5A07h3Ol",
+    ///   "data": {
+    ///     "object": "subscriptionChange",
+    ///     "id": "sch_0SNlurA049MEWV3bE0SMtbIEJApp",
+    ///     "plan": {
+    ///       "object": "plan",
+    ///       "id": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo",
+    ///       "allowances": {
+    ///         "dataBytes": 10000000000,
+    ///         "voiceSeconds": 30000,
+    ///         "smsMessages": 100
+    ///       },
+    ///       "coverage": {
+    ///         "object": "coverage",
+    ///         "id": "de",
+    ///         "countries": [
+    ///           "DE",
+    ///           "FR",
+    ///           "US"
+    ///         ],
+    ///         "name": "Europe"
+    ///       },
+    ///       "data": 10000000000,
+    ///       "dataUnit": "byte",
+    ///       "description": "A data plan you will love! Operates in most countries of the world.",
+    ///       "image": "https://i.gigscdn.com/pr/nTZpgaEj5dTQ2Jo/original.png",
+    ///       "limits": {
+    ///         "dataBytes": 100000000000,
+    ///         "throttling": {
+    ///           "thresholdBytes": 10000000000,
+    ///           "bandwidthBitsPerSecond": 512000
+    ///         }
+    ///       },
+    ///       "name": "Gigs Global",
+    ///       "price": {
+    ///         "amount": 999,
+    ///         "currency": "USD"
+    ///       },
+    ///       "provider": "p5",
+    ///       "requirements": {
+    ///         "address": "present",
+    ///         "device": "none",
+    ///         "user.birthday": "none",
+    ///         "user.fullName": "present"
+    ///       },
+    ///       "simTypes": [
+    ///         "eSIM",
+    ///         "pSIM"
+    ///       ],
+    ///       "sms": 100,
+    ///       "smsUnit": "message",
+    ///       "status": "available",
+    ///       "validity": {
+    ///         "minimumPeriods": 12,
+    ///         "type": "recurring",
+    ///         "unit": "day",
+    ///         "value": 7
+    ///       },
+    ///       "voice": 30000,
+    ///       "voiceUnit": "second",
+    ///       "createdAt": "2021-01-21T19:38:34Z"
+    ///     },
+    ///     "requestedChange": {
+    ///       "plan": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo",
+    ///       "sim": "sim_0SNlurA049MEWV1BAAmWZULA4lf6",
+    ///       "when": "renewal"
+    ///     },
+    ///     "sim": {
+    ///       "object": "sim",
+    ///       "id": "sim_0SNlurA049MEWV1BAAmWZULA4lf6",
+    ///       "iccid": "89883070000007537119",
+    ///       "provider": "p9",
+    ///       "status": "inactive",
+    ///       "type": "eSIM",
+    ///       "createdAt": "2021-01-21T19:38:34Z"
+    ///     },
+    ///     "status": "pending",
+    ///     "subscription": "sub_0SNlurA049MEWV2gSfSxi00xlPIi",
+    ///     "appliedAt": "2021-01-21T19:36:57Z",
+    ///     "createdAt": "2021-01-21T19:12:28Z",
+    ///     "scheduledAt": "2021-01-21T19:12:28Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "gigs",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2022-03-16T14:12:42Z",
+    ///   "type": "com.gigs.subscriptionChange.deleted",
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription::v2024_08_29::Subscription;
     /// `com.gigs.subscription.created`: Sent when a subscription is created, before it is active.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -183,7 +183,7 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription::v2024_12_20::Subscription;
     /// `com.gigs.subscription.created`: Sent when a subscription is created, before it is active.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -192,9 +192,7 @@ pub mod v2024_12_20 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_if7Dp72nWt7mpnRzrgNzY8Izr6gZ",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": null,
     ///     "canceledAt": null,
     ///     "cancellationDetails": null,
@@ -208,9 +206,7 @@ pub mod v2024_12_20 {
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_L3KVz5Fcp119kWXX3ZTwUKWx7Rmg",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -274,9 +270,7 @@ pub mod v2024_12_20 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_JwbsLQxGbjmt9SDmtxO2u2XlK69u",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -292,7 +286,7 @@ pub mod v2024_12_20 {
     ///   "specversion": "1.0",
     ///   "time": "2024-03-02T09:12:52Z",
     ///   "type": "com.gigs.subscription.created",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription_previous_data::v2024_08_29::SubscriptionPreviousData;
     /// `com.gigs.subscription.updated`: Sent when a subscription changes. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {
@@ -260,7 +260,7 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription_previous_data::v2024_12_20::SubscriptionPreviousData;
     /// `com.gigs.subscription.updated`: Sent when a subscription changes. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-12-20)
     ///
     /// ```json
     /// {
@@ -269,9 +269,7 @@ pub mod v2024_12_20 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": null,
     ///     "cancellationDetails": null,
@@ -341,9 +339,7 @@ pub mod v2024_12_20 {
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_k2bi4c2Mnko4uGFdHwsu692MKW2v",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -407,9 +403,7 @@ pub mod v2024_12_20 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -421,15 +415,15 @@ pub mod v2024_12_20 {
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "previousData": {
-    ///     "phoneNumber": "+15125550147",
-    ///     "metadata": {}
+    ///     "metadata": {},
+    ///     "phoneNumber": "+15125550147"
     ///   },
     ///   "project": "acme-mobile",
     ///   "source": "https://api.gigs.com",
     ///   "specversion": "1.0",
     ///   "time": "2024-05-07T13:02:44Z",
     ///   "type": "com.gigs.subscription.updated",
-    ///   "version": "2024-08-29"
+    ///   "version": "2024-12-20"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

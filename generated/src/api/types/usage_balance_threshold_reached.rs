@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::usage_balance::v2024_08_29::UsageBalance;
     /// `com.gigs.usageBalance.thresholdReached`: Sent when a usage balance reaches a usage threshold, such as 90% used. Only the current page of it was seen; it is kept in every version, the lenient choice.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

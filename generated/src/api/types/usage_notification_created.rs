@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::usage_notification::v2024_08_29::UsageNotification;
     /// `com.gigs.usageNotification.created`: Sent when a usage notification is created: when a subscription is first used, passes 70%, 90% or 100% of an allowance, or is throttled.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

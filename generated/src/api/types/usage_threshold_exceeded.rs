@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::usage_threshold_exceeded_data::v2024_08_29::UsageThresholdExceededData;
     /// `com.gigs.usageThreshold.exceeded`: Sent when a subscription's data, SMS or voice usage passes 70%, 90% or 100% of its allowance.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::user_address::v2024_08_29::UserAddress;
     /// `com.gigs.user.address.created`: Sent when an address is added to a user.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::user::v2024_08_29::User;
     /// `com.gigs.user.deleted`: Sent when a user is deleted.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

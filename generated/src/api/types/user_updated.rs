@@ -8,7 +8,7 @@ pub mod v2024_08_29 {
     use crate::api::types::user_previous_data::v2024_08_29::UserPreviousData;
     /// `com.gigs.user.updated`: Sent when a user changes, for example their email address. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
     ///
-    /// # Example
+    /// # Example (API version 2024-08-29)
     ///
     /// ```json
     /// {

@@ -7,7 +7,7 @@ pub mod v2024_01_01 {
     use crate::api::types::widget::v2024_01_01::Widget;
     /// `com.gigs.widget.part.added`: Fires for the obstacle course (widget.part.added).
     ///
-    /// # Example
+    /// # Example (API version 2024-01-01)
     ///
     /// ```json
     /// {
@@ -80,27 +80,35 @@ pub mod v2024_02_01 {
     use crate::api::types::widget::v2024_02_01::Widget;
     /// `com.gigs.widget.part.added`: Fires for the obstacle course (widget.part.added).
     ///
-    /// # Example
+    /// # Example (API version 2024-02-01)
     ///
     /// ```json
     /// {
     ///   "object": "event",
     ///   "id": "evt_1",
     ///   "type": "com.gigs.widget.part.added",
-    ///   "time": "2024-01-01T00:00:00Z",
     ///   "data": {
     ///     "object": "widget",
     ///     "type": "t",
     ///     "self": "s",
     ///     "ref": "r",
     ///     "match": null,
-    ///     "Result": {"ok": true},
+    ///     "Result": {
+    ///       "ok": true
+    ///     },
     ///     "userId": "usr_1",
     ///     "user_id": "usr_2",
     ///     "kind": "feature-phone",
-    ///     "tags": [["red", "Red-Green"], []],
-    ///     "labels": {"a": "b"}
-    ///   }
+    ///     "tags": [
+    ///       [
+    ///         "red",
+    ///         "Red-Green"
+    ///       ],
+    ///       []
+    ///     ],
+    ///     "labels": {"a":"b"}
+    ///   },
+    ///   "time": "2024-01-01T00:00:00Z"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -8,7 +8,7 @@ pub mod v2024_01_01 {
     use crate::api::types::widget_previous_data::v2024_01_01::WidgetPreviousData;
     /// `com.gigs.widget.updated`: Fires for the obstacle course (widget.updated).
     ///
-    /// # Example
+    /// # Example (API version 2024-01-01)
     ///
     /// ```json
     /// {
@@ -94,27 +94,35 @@ pub mod v2024_02_01 {
     use crate::api::types::widget_previous_data::v2024_02_01::WidgetPreviousData;
     /// `com.gigs.widget.updated`: Fires for the obstacle course (widget.updated).
     ///
-    /// # Example
+    /// # Example (API version 2024-02-01)
     ///
     /// ```json
     /// {
     ///   "object": "event",
     ///   "id": "evt_1",
     ///   "type": "com.gigs.widget.updated",
-    ///   "time": "2024-01-01T00:00:00Z",
     ///   "data": {
     ///     "object": "widget",
     ///     "type": "t",
     ///     "self": "s",
     ///     "ref": "r",
     ///     "match": null,
-    ///     "Result": {"ok": true},
+    ///     "Result": {
+    ///       "ok": true
+    ///     },
     ///     "userId": "usr_1",
     ///     "user_id": "usr_2",
     ///     "kind": "feature-phone",
-    ///     "tags": [["red", "Red-Green"], []],
-    ///     "labels": {"a": "b"}
-    ///   }
+    ///     "tags": [
+    ///       [
+    ///         "red",
+    ///         "Red-Green"
+    ///       ],
+    ///       []
+    ///     ],
+    ///     "labels": {"a":"b"}
+    ///   },
+    ///   "time": "2024-01-01T00:00:00Z"
     /// }
     /// ```
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]

@@ -1,22 +1,23 @@
-//! Checks every event's example payload against the event's schema in every
-//! version that has the event. Examples are ours, so unlike received
-//! payloads they must match exactly: no unknown field, no unlisted value.
+//! Every event's example in every version: the written one, checked
+//! strictly against the version it is written for, and for the versions
+//! after it that have no example of their own, one derived from it and
+//! checked the same way. Examples are ours, so unlike received payloads they
+//! must match exactly: no unknown field, no unlisted value.
 
-use std::collections::BTreeMap;
+mod derive;
 
 use serde_json::Value;
 
 use crate::conformance::{PathStep, check_event};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
-use crate::ir::Spec;
+use crate::ir::{EventDef, Example, Spec, Version};
 
-pub fn check_examples(spec: &Spec, diagnostics: &mut Diagnostics) {
-    // An example is checked in every version that has its event. A problem
-    // found in only some of them names those versions.
-    let mut checked_in: BTreeMap<&Span, usize> = BTreeMap::new();
-    let mut mismatches: BTreeMap<(Span, String), (&Span, Vec<&str>)> = BTreeMap::new();
-    for version in &spec.versions {
-        for event in &version.events {
+/// Derives the examples of versions without a written one, then checks
+/// every example against its version.
+pub fn complete_and_check(spec: &mut Spec, diagnostics: &mut Diagnostics) {
+    for version in &mut spec.versions {
+        let mut derived = Vec::new();
+        for (index, event) in version.events.iter().enumerate() {
             let Some(example) = &event.example else {
                 diagnostics.push(
                     Diagnostic::new(
@@ -27,72 +28,113 @@ pub fn check_examples(spec: &Spec, diagnostics: &mut Diagnostics) {
                 );
                 continue;
             };
-            let value: Value = match serde_json::from_str(&example.json) {
-                Ok(value) => value,
-                Err(error) => {
-                    let rendered = error.to_string();
-                    let message = match rendered.rfind(" at line ") {
-                        Some(cut) => &rendered[..cut],
-                        None => &rendered,
-                    };
-                    let span = example_span(&example.span, error.line(), error.column().max(1));
-                    diagnostics.push(
-                        Diagnostic::new(span, format!("the example is not valid JSON: {message}"))
-                            .hint("write the example as JSON under `example: |`"),
-                    );
-                    continue;
-                }
+            let Some(value) = parse(example, diagnostics) else {
+                continue;
             };
-            *checked_in.entry(&example.span).or_default() += 1;
-            for finding in check_event(version, event, &value) {
-                let (line, column) = locate(&example.json, &finding.steps);
-                let problem = finding.to_string();
-                let span = example_span(&example.span, line, column);
-                mismatches
-                    .entry((span, problem))
-                    .or_insert_with(|| (&example.span, Vec::new()))
-                    .1
-                    .push(&version.date);
+            if example.written_for == version.date {
+                check_written(version, event, example, &value, diagnostics);
+            } else {
+                derived.push((index, derive::derive(&value, version, event)));
             }
         }
-    }
-    for ((span, problem), (example, versions)) in mismatches {
-        let in_every_version = checked_in.get(example) == Some(&versions.len());
-        let diagnostic = if in_every_version {
-            Diagnostic::new(
-                span,
-                format!("the example does not match the spec: {problem}"),
-            )
-            .hint("fix the example, or the spec if the example is right")
-        } else {
-            let first = versions.first().copied().unwrap_or_default();
-            let file = example
-                .file
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Diagnostic::new(
-                span,
-                format!(
-                    "the example does not match {}: {problem}",
-                    version_list(&versions)
-                ),
-            )
-            .hint(format!(
-                "an example must match every version that has its event; if the payload \
-                 changed in {first}, write `{first}/events/{file}` with an example of the new one"
-            ))
-        };
-        diagnostics.push(diagnostic);
+        for (index, json) in derived {
+            if let Some(example) = &mut version.events[index].example {
+                example.json = json;
+            }
+            let event = &version.events[index];
+            check_derived(version, event, diagnostics);
+        }
     }
 }
 
-/// `version 2024-10-28`, `versions 2024-10-28 and 2024-12-20`, …
-fn version_list(versions: &[&str]) -> String {
-    match versions {
-        [one] => format!("version {one}"),
-        [rest @ .., last] => format!("versions {} and {last}", rest.join(", ")),
-        [] => "some versions".to_owned(),
+/// The example as JSON, or a diagnostic at the place it stops being JSON.
+fn parse(example: &Example, diagnostics: &mut Diagnostics) -> Option<Value> {
+    match serde_json::from_str(&example.json) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            let rendered = error.to_string();
+            let message = match rendered.rfind(" at line ") {
+                Some(cut) => &rendered[..cut],
+                None => &rendered,
+            };
+            let span = example_span(&example.span, error.line(), error.column().max(1));
+            diagnostics.push(
+                Diagnostic::new(span, format!("the example is not valid JSON: {message}"))
+                    .hint("write the example as JSON under `example: |`"),
+            );
+            None
+        }
+    }
+}
+
+/// A written example matches its version exactly; a mismatch points at its line.
+fn check_written(
+    version: &Version,
+    event: &EventDef,
+    example: &Example,
+    value: &Value,
+    diagnostics: &mut Diagnostics,
+) {
+    for finding in check_event(version, event, value) {
+        let (line, column) = locate(&example.json, &finding.steps);
+        diagnostics.push(
+            Diagnostic::new(
+                example_span(&example.span, line, column),
+                format!("the example does not match the spec: {finding}"),
+            )
+            .hint("fix the example, or the spec if the example is right"),
+        );
+    }
+    if let Some(named) = value.get(derive::VERSION_MEMBER).and_then(Value::as_str)
+        && named != version.date
+    {
+        let steps = [PathStep::Field(derive::VERSION_MEMBER.to_owned())];
+        let (line, column) = locate(&example.json, &steps);
+        diagnostics.push(
+            Diagnostic::new(
+                example_span(&example.span, line, column),
+                format!(
+                    "the example is of version {named}, but its file is in version {}",
+                    version.date
+                ),
+            )
+            .hint(format!(
+                "set `\"version\": \"{}\"`, or move the file to `{named}/events/`",
+                version.date
+            )),
+        );
+    }
+}
+
+/// A derived example matches its version too; when it cannot (a value no
+/// field's `example:` gives), the version needs an example of its own.
+fn check_derived(version: &Version, event: &EventDef, diagnostics: &mut Diagnostics) {
+    let Some(example) = &event.example else {
+        return;
+    };
+    let Ok(value) = serde_json::from_str::<Value>(&example.json) else {
+        return;
+    };
+    let file = example
+        .span
+        .file
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for finding in check_event(version, event, &value) {
+        diagnostics.push(
+            Diagnostic::new(
+                example.span.clone(),
+                format!(
+                    "no example of version {} can be derived from this one: {finding}",
+                    version.date
+                ),
+            )
+            .hint(format!(
+                "give the field an `example:`, or write `{}/events/{file}` with an example of that version",
+                version.date
+            )),
+        );
     }
 }
 
