@@ -8,7 +8,7 @@
 //! `version`, for receivers that get several versions during an upgrade.
 //!
 //! ```
-//! use gigs_events::latest::Event;
+//! use gigs_events::v2024_12_20::Event;
 //!
 //! # let body = include_bytes!("../../tests/fixtures/seeds/addon.updated.json");
 //! match Event::from_json(body)? {

@@ -102,21 +102,33 @@ fn spec_copy(test: &str) -> gigs_events_tests::Scratch {
     gigs_events_tests::scratch_copy(test, &["spec"])
 }
 
+/// The newest version of the spec, and a date after it.
+fn newest_and_next() -> (String, String) {
+    let spec = gigs_codegen::load_and_resolve(&root().join("spec")).unwrap();
+    let newest = spec.versions.last().unwrap().date.clone();
+    let date: jiff::civil::Date = newest.parse().unwrap();
+    let next = date.checked_add(jiff::Span::new().days(30)).unwrap();
+    (newest, next.to_string())
+}
+
 #[test]
 fn new_version_adds_a_module_a_feature_and_moves_latest() {
     let scratch = spec_copy("new-version");
     let dir = scratch.path();
-    xtask::versions::new_version(dir, "2025-02-24").unwrap();
+    let (_, next) = newest_and_next();
+    let module_name = format!("v{}", next.replace('-', "_"));
+    xtask::versions::new_version(dir, &next).unwrap();
     let generated = gigs_codegen::generate(&dir.join("spec")).unwrap();
-    let module = Path::new(gigs_codegen::API_DIR).join("v2025_02_24.rs");
+    let module = Path::new(gigs_codegen::API_DIR).join(format!("{module_name}.rs"));
     assert!(
         generated.files.contains_key(&module),
         "no module for the new version"
     );
     let root_module = &generated.files[&Path::new(gigs_codegen::API_DIR).join("mod.rs")];
-    assert!(root_module.contains("pub use v2025_02_24 as latest;"));
-    assert!(root_module.contains("V2025_02_24(v2025_02_24::Event)"));
-    assert!(generated.cargo_features.contains("v2025-02-24 = []"));
+    assert!(root_module.contains(&format!("pub use {module_name} as latest;")));
+    let variant = format!("V{}({module_name}::Event)", next.replace('-', "_"));
+    assert!(root_module.contains(&variant), "no {variant}");
+    assert!(generated.cargo_features.contains(&format!("v{next} = []")));
 
     // An empty version shares every type with the one before it.
     let before = gigs_codegen::generate(&root().join("spec")).unwrap();
@@ -135,10 +147,13 @@ fn new_version_refuses_bad_and_out_of_order_dates() {
         bad.to_string(),
         "`2025-02-30` is not a date; write API versions as YYYY-MM-DD, such as 2025-02-20"
     );
+    let (newest, _) = newest_and_next();
     let early = xtask::versions::new_version(dir, "2024-09-01").unwrap_err();
     assert_eq!(
         early.to_string(),
-        "version 2024-09-01 is not after the newest version, 2024-12-20; new versions go last"
+        format!(
+            "version 2024-09-01 is not after the newest version, {newest}; new versions go last"
+        )
     );
     assert!(!dir.join("spec/2025-02-30").exists());
     assert!(!dir.join("spec/2024-09-01").exists());

@@ -73,6 +73,11 @@ pub fn event_enum(version: &Version) -> TokenStream {
         quote!(Self::#name(event) => ::serde::Serialize::serialize(event, serializer),)
     });
     let payload_members = &version.payload_members;
+    let typed_arm = if events.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(_ => ::std::option::Option::None,)
+    };
     let enum_doc = doc_attrs(&[
         "A Gigs webhook event: one variant per event type of the API version.".to_owned(),
         String::new(),
@@ -123,6 +128,15 @@ pub fn event_enum(version: &Version) -> TokenStream {
                 match self {
                     #(#type_arms)*
                     Self::Unknown(event) => event.event_type(),
+                }
+            }
+
+            /// The event as received, when this version does not type it
+            /// ([`Event::Unknown`]).
+            pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+                match self {
+                    Self::Unknown(event) => ::std::option::Option::Some(event),
+                    #typed_arm
                 }
             }
 
@@ -228,6 +242,7 @@ fn versioned_event(spec: &Spec) -> TokenStream {
     };
     let type_arms = each(quote!(event_type()));
     let id_arms = each(quote!(id()));
+    let untyped_arms = each(quote!(untyped()));
     let serialize_arms = versions.iter().map(|version| {
         let feature = version.feature();
         let name = variant(version);
@@ -287,6 +302,16 @@ fn versioned_event(spec: &Spec) -> TokenStream {
                 match self {
                     #id_arms
                     Self::Unsupported(event) => event.id(),
+                }
+            }
+
+            /// The event as received, when this build does not type it: its
+            /// version is not enabled or not known, or its type is not in
+            /// its version.
+            pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+                match self {
+                    #untyped_arms
+                    Self::Unsupported(event) => ::std::option::Option::Some(event),
                 }
             }
         }

@@ -8,9 +8,11 @@ pub mod v2024_08_29;
 pub mod v2024_10_28;
 #[cfg(feature = "v2024-12-20")]
 pub mod v2024_12_20;
-#[cfg(feature = "v2024-12-20")]
-/// The newest API version this crate knows, 2024-12-20.
-pub use v2024_12_20 as latest;
+#[cfg(feature = "v2025-05-22")]
+pub mod v2025_05_22;
+#[cfg(feature = "v2025-05-22")]
+/// The newest API version this crate knows, 2025-05-22.
+pub use v2025_05_22 as latest;
 /// An event parsed with the module of the API version named in its envelope.
 ///
 /// For receivers that get several versions at once, such as during an
@@ -29,6 +31,9 @@ pub enum VersionedEvent {
     #[cfg(feature = "v2024-12-20")]
     /// An event of API version 2024-12-20.
     V2024_12_20(v2024_12_20::Event),
+    #[cfg(feature = "v2025-05-22")]
+    /// An event of API version 2025-05-22.
+    V2025_05_22(v2025_05_22::Event),
     /// An event of an API version this build does not parse.
     Unsupported(::std::boxed::Box<crate::RawEvent>),
 }
@@ -49,6 +54,10 @@ impl VersionedEvent {
             ::std::option::Option::Some("2024-12-20") => {
                 v2024_12_20::Event::from_head(head).map(Self::V2024_12_20)
             }
+            #[cfg(feature = "v2025-05-22")]
+            ::std::option::Option::Some("2025-05-22") => {
+                v2025_05_22::Event::from_head(head).map(Self::V2025_05_22)
+            }
             _ => {
                 head.into_raw()
                     .map(|event| Self::Unsupported(::std::boxed::Box::new(event)))
@@ -64,6 +73,8 @@ impl VersionedEvent {
             Self::V2024_10_28(_) => ::std::option::Option::Some("2024-10-28"),
             #[cfg(feature = "v2024-12-20")]
             Self::V2024_12_20(_) => ::std::option::Option::Some("2024-12-20"),
+            #[cfg(feature = "v2025-05-22")]
+            Self::V2025_05_22(_) => ::std::option::Option::Some("2025-05-22"),
             Self::Unsupported(event) => event.version(),
         }
     }
@@ -76,6 +87,8 @@ impl VersionedEvent {
             Self::V2024_10_28(event) => event.event_type(),
             #[cfg(feature = "v2024-12-20")]
             Self::V2024_12_20(event) => event.event_type(),
+            #[cfg(feature = "v2025-05-22")]
+            Self::V2025_05_22(event) => event.event_type(),
             Self::Unsupported(event) => event.event_type(),
         }
     }
@@ -88,7 +101,25 @@ impl VersionedEvent {
             Self::V2024_10_28(event) => event.id(),
             #[cfg(feature = "v2024-12-20")]
             Self::V2024_12_20(event) => event.id(),
+            #[cfg(feature = "v2025-05-22")]
+            Self::V2025_05_22(event) => event.id(),
             Self::Unsupported(event) => event.id(),
+        }
+    }
+    /// The event as received, when this build does not type it: its
+    /// version is not enabled or not known, or its type is not in
+    /// its version.
+    pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+        match self {
+            #[cfg(feature = "v2024-08-29")]
+            Self::V2024_08_29(event) => event.untyped(),
+            #[cfg(feature = "v2024-10-28")]
+            Self::V2024_10_28(event) => event.untyped(),
+            #[cfg(feature = "v2024-12-20")]
+            Self::V2024_12_20(event) => event.untyped(),
+            #[cfg(feature = "v2025-05-22")]
+            Self::V2025_05_22(event) => event.untyped(),
+            Self::Unsupported(event) => ::std::option::Option::Some(event),
         }
     }
 }
@@ -109,6 +140,8 @@ impl ::serde::Serialize for VersionedEvent {
             Self::V2024_10_28(event) => ::serde::Serialize::serialize(event, serializer),
             #[cfg(feature = "v2024-12-20")]
             Self::V2024_12_20(event) => ::serde::Serialize::serialize(event, serializer),
+            #[cfg(feature = "v2025-05-22")]
+            Self::V2025_05_22(event) => ::serde::Serialize::serialize(event, serializer),
             Self::Unsupported(event) => ::serde::Serialize::serialize(event, serializer),
         }
     }

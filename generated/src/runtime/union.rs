@@ -9,9 +9,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use serde::Serialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Serialize;
 use serde_json::value::RawValue;
 
 /// A tagged union the generated code defines: its name, its tag and its

@@ -76,6 +76,18 @@ impl VersionedEvent {
             Self::Unsupported(event) => event.id(),
         }
     }
+    /// The event as received, when this build does not type it: its
+    /// version is not enabled or not known, or its type is not in
+    /// its version.
+    pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+        match self {
+            #[cfg(feature = "v2024-01-01")]
+            Self::V2024_01_01(event) => event.untyped(),
+            #[cfg(feature = "v2024-02-01")]
+            Self::V2024_02_01(event) => event.untyped(),
+            Self::Unsupported(event) => ::std::option::Option::Some(event),
+        }
+    }
 }
 impl crate::ParseEvent for VersionedEvent {
     fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {

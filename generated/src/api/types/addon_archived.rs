@@ -107,3 +107,117 @@ pub mod v2024_08_29 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `AddonArchived` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::addon::v2024_08_29::Addon;
+    /// `com.gigs.addon.archived`: Sent when an add-on is archived and can no longer be bought.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_3Gh8Lk2QwZx5RtN9vBm1CyJ6sDpF",
+    ///   "data": {
+    ///     "object": "addon",
+    ///     "id": "add_2Lw9KpX4rTm7VzQ1cHn5BdJ8sYfG",
+    ///     "allowances": {
+    ///       "dataBytes": 10000000000,
+    ///       "voiceSeconds": 0,
+    ///       "smsMessages": 0
+    ///     },
+    ///     "createdAt": "2024-04-11T12:00:00Z",
+    ///     "description": "An extra 10 GB every month, renewed with the plan.",
+    ///     "name": "10 GB Monthly Booster",
+    ///     "price": {
+    ///       "amount": 500,
+    ///       "currency": "USD"
+    ///     },
+    ///     "provider": "p5",
+    ///     "recurrenceType": "recurring",
+    ///     "status": "archived",
+    ///     "type": "other",
+    ///     "validity": null,
+    ///     "data": 10000000000,
+    ///     "dataUnit": "byte",
+    ///     "sms": 0,
+    ///     "smsUnit": "message",
+    ///     "voice": 0,
+    ///     "voiceUnit": "second"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-10-01T07:45:30Z",
+    ///   "type": "com.gigs.addon.archived",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct AddonArchived {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Addon,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl AddonArchived {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.addon.archived";
+    }
+    impl ::serde::Serialize for AddonArchived {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("AddonArchived", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.addon.archived")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

@@ -88,3 +88,98 @@ pub mod v2024_08_29 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `ApiKeyCreated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::api_key::v2024_08_29::ApiKey;
+    /// `com.gigs.apiKey.created`: Sent when an API key is created in the project. Its page does not show a version; it is kept in every version.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_vdW9XdSydUyL4jyuCURSHrsigAj2",
+    ///   "data": {
+    ///     "object": "apiKey",
+    ///     "id": "apk_b8I3PRS2ST8xN4EbWJzHWJUtzLD6",
+    ///     "name": "Billing backend",
+    ///     "token": "gpk_7Qx2••••",
+    ///     "createdAt": "2024-07-15T13:45:10Z",
+    ///     "expiresAt": null
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-07-15T13:45:11Z",
+    ///   "type": "com.gigs.apiKey.created",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct ApiKeyCreated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: ApiKey,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl ApiKeyCreated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.apiKey.created";
+    }
+    impl ::serde::Serialize for ApiKeyCreated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("ApiKeyCreated", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.apiKey.created")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

@@ -285,3 +285,152 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `DeviceUpdated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::device::v2024_12_20::Device;
+    use crate::api::types::device_previous_data::v2024_12_20::DevicePreviousData;
+    /// `com.gigs.device.updated`: Sent when a device changes, for example when it gets a name or an IMEI.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_3Vn6Lq9ZwK2tXm8RbH5cJs1YpDfG",
+    ///   "data": {
+    ///     "object": "device",
+    ///     "id": "dev_1Tz7QmK4wRx9LnH2vBc6JpD8sYfA",
+    ///     "metadata": {},
+    ///     "createdAt": "2024-06-03T10:25:02Z",
+    ///     "imei": "353456789012345",
+    ///     "model": {
+    ///       "object": "deviceModel",
+    ///       "id": "dmd_4Wq8RzT2kLm6HxN9vBc3",
+    ///       "brand": "Google",
+    ///       "name": "Pixel 8",
+    ///       "simTypes": [
+    ///         "eSIM",
+    ///         "pSIM"
+    ///       ],
+    ///       "type": "smartphone"
+    ///     },
+    ///     "name": "Maria's Pixel",
+    ///     "sims": [
+    ///       {
+    ///         "object": "sim",
+    ///         "id": "sim_5Rt8WqZ2kLm9HxN3vBc7JpD4sFgA",
+    ///         "iccid": "89883070000012845563",
+    ///         "provider": "p14",
+    ///         "status": "active",
+    ///         "type": "eSIM",
+    ///         "createdAt": "2024-06-03T10:21:45Z"
+    ///       }
+    ///     ],
+    ///     "user": {
+    ///       "object": "user",
+    ///       "id": "usr_6Yp1QwE8rTz3KmN7vLc2HxB9sJdF",
+    ///       "metadata": {"crmId":"C-20417"},
+    ///       "birthday": "1988-11-04",
+    ///       "createdAt": "2024-05-28T16:02:11Z",
+    ///       "email": "maria.lopez@example.org",
+    ///       "emailVerified": true,
+    ///       "fullName": "Maria Lopez",
+    ///       "preferredLocale": "es-ES",
+    ///       "status": "active"
+    ///     }
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "previousData": {
+    ///     "imei": null,
+    ///     "name": null
+    ///   },
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-06-04T08:11:27Z",
+    ///   "type": "com.gigs.device.updated",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct DeviceUpdated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Device,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "previousData", default)]
+        pub previous_data: ::std::option::Option<DevicePreviousData>,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl DeviceUpdated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.device.updated";
+    }
+    impl ::serde::Serialize for DeviceUpdated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct(
+                    "DeviceUpdated",
+                    11 + usize::from(self.previous_data.is_some()),
+                )?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            match &self.previous_data {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("previousData", value)?
+                }
+                ::std::option::Option::None => state.skip_field("previousData")?,
+            }
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.device.updated")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

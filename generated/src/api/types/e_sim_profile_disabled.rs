@@ -187,3 +187,104 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `ESimProfileDisabled` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::e_sim_profile::v2024_12_20::ESimProfile;
+    /// `com.gigs.eSimProfile.disabled`: Sent when an eSIM profile is disabled on its device. Only providers p3, p14 and p15 report it, and it may arrive late.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_9Tq4Wm7LzX2rKn5VbH8cJs1YpDfE",
+    ///   "data": {
+    ///     "object": "eSimProfile",
+    ///     "sim": {
+    ///       "object": "sim",
+    ///       "id": "sim_5Rt8WqZ2kLm9HxN3vBc7JpD4sFgA",
+    ///       "iccid": "89883070000012845563",
+    ///       "provider": "p14",
+    ///       "status": "active",
+    ///       "type": "eSIM",
+    ///       "createdAt": "2024-06-03T10:21:45Z"
+    ///     },
+    ///     "status": "disabled",
+    ///     "updatedAt": "2024-07-15T22:08:40Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-07-15T22:19:05Z",
+    ///   "type": "com.gigs.eSimProfile.disabled",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct ESimProfileDisabled {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: ESimProfile,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl ESimProfileDisabled {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.eSimProfile.disabled";
+    }
+    impl ::serde::Serialize for ESimProfileDisabled {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("ESimProfileDisabled", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.eSimProfile.disabled")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

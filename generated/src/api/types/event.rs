@@ -449,6 +449,14 @@ pub mod v2024_08_29 {
                 Self::Unknown(event) => event.event_type(),
             }
         }
+        /// The event as received, when this version does not type it
+        /// ([`Event::Unknown`]).
+        pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+            match self {
+                Self::Unknown(event) => ::std::option::Option::Some(event),
+                _ => ::std::option::Option::None,
+            }
+        }
         /// The event's `id`, unique per event: the key to de-duplicate deliveries on.
         pub fn id(&self) -> &str {
             match self {
@@ -1118,6 +1126,693 @@ pub mod v2024_12_20 {
                 Self::UserDeleted(_) => UserDeleted::TYPE,
                 Self::UserUpdated(_) => UserUpdated::TYPE,
                 Self::Unknown(event) => event.event_type(),
+            }
+        }
+        /// The event as received, when this version does not type it
+        /// ([`Event::Unknown`]).
+        pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+            match self {
+                Self::Unknown(event) => ::std::option::Option::Some(event),
+                _ => ::std::option::Option::None,
+            }
+        }
+        /// The event's `id`, unique per event: the key to de-duplicate deliveries on.
+        pub fn id(&self) -> &str {
+            match self {
+                Self::AddonArchived(event) => &event.id,
+                Self::AddonUpdated(event) => &event.id,
+                Self::ApiKeyCreated(event) => &event.id,
+                Self::ConnectSessionCreated(event) => &event.id,
+                Self::ConnectSessionUpdated(event) => &event.id,
+                Self::DeviceDeleted(event) => &event.id,
+                Self::DeviceUpdated(event) => &event.id,
+                Self::ESimProfileDisabled(event) => &event.id,
+                Self::ESimProfileEnabled(event) => &event.id,
+                Self::ESimProfileUpdated(event) => &event.id,
+                Self::InstallationCreated(event) => &event.id,
+                Self::InstallationUpdated(event) => &event.id,
+                Self::PlanPublished(event) => &event.id,
+                Self::PlanUpdated(event) => &event.id,
+                Self::PortOutCredentialsIssued(event) => &event.id,
+                Self::PortingCanceled(event) => &event.id,
+                Self::PortingCompleted(event) => &event.id,
+                Self::PortingDeclined(event) => &event.id,
+                Self::PortingRequested(event) => &event.id,
+                Self::PortingUpdated(event) => &event.id,
+                Self::ProjectDeleted(event) => &event.id,
+                Self::ProjectUpdated(event) => &event.id,
+                Self::SimDeleted(event) => &event.id,
+                Self::SimRetired(event) => &event.id,
+                Self::SimUpdated(event) => &event.id,
+                Self::SubscriptionActivated(event) => &event.id,
+                Self::SubscriptionCanceled(event) => &event.id,
+                Self::SubscriptionCreated(event) => &event.id,
+                Self::SubscriptionEnded(event) => &event.id,
+                Self::SubscriptionRenewed(event) => &event.id,
+                Self::SubscriptionRestored(event) => &event.id,
+                Self::SubscriptionResumed(event) => &event.id,
+                Self::SubscriptionUpdated(event) => &event.id,
+                Self::SubscriptionAddonActivated(event) => &event.id,
+                Self::SubscriptionAddonCreated(event) => &event.id,
+                Self::SubscriptionAddonEnded(event) => &event.id,
+                Self::SubscriptionAddonRenewed(event) => &event.id,
+                Self::SubscriptionChangeApplied(event) => &event.id,
+                Self::SubscriptionChangeCreated(event) => &event.id,
+                Self::SubscriptionChangeDeleted(event) => &event.id,
+                Self::UsageBalanceThresholdReached(event) => &event.id,
+                Self::UsageNotificationCreated(event) => &event.id,
+                Self::UsageThresholdExceeded(event) => &event.id,
+                Self::UserAddressCreated(event) => &event.id,
+                Self::UserCreated(event) => &event.id,
+                Self::UserDeleted(event) => &event.id,
+                Self::UserUpdated(event) => &event.id,
+                Self::Unknown(event) => event.id(),
+            }
+        }
+    }
+    impl crate::ParseEvent for Event {
+        fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
+            Self::from_json(body)
+        }
+    }
+    impl ::serde::Serialize for Event {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::AddonArchived(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::AddonUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ApiKeyCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ConnectSessionCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ConnectSessionUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::DeviceDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::DeviceUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ESimProfileDisabled(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ESimProfileEnabled(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ESimProfileUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::InstallationCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::InstallationUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PlanPublished(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PlanUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PortOutCredentialsIssued(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PortingCanceled(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PortingCompleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PortingDeclined(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PortingRequested(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::PortingUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ProjectDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::ProjectUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SimDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SimRetired(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SimUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionActivated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionCanceled(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionEnded(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionRenewed(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionRestored(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionResumed(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionAddonActivated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionAddonCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionAddonEnded(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionAddonRenewed(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionChangeApplied(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionChangeCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionChangeDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::UsageBalanceThresholdReached(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::UsageNotificationCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::UsageThresholdExceeded(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::UserAddressCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::UserCreated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::UserDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::UserUpdated(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::Unknown(event) => ::serde::Serialize::serialize(event, serializer),
+            }
+        }
+    }
+    /// Reads the event as JSON and dispatches on its `type` like
+    /// [`Event::from_json`]; works with serde_json deserializers.
+    impl<'de> ::serde::Deserialize<'de> for Event {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let json: ::std::boxed::Box<::serde_json::value::RawValue> = ::serde::Deserialize::deserialize(
+                deserializer,
+            )?;
+            Self::from_json(json.get().as_bytes()).map_err(::serde::de::Error::custom)
+        }
+    }
+}
+#[cfg(feature = "v2025-05-22")]
+/// `Event` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::addon_archived::v2025_05_22::AddonArchived;
+    use crate::api::types::addon_updated::v2025_05_22::AddonUpdated;
+    use crate::api::types::api_key_created::v2025_05_22::ApiKeyCreated;
+    use crate::api::types::connect_session_created::v2025_05_22::ConnectSessionCreated;
+    use crate::api::types::connect_session_updated::v2025_05_22::ConnectSessionUpdated;
+    use crate::api::types::device_deleted::v2025_05_22::DeviceDeleted;
+    use crate::api::types::device_updated::v2025_05_22::DeviceUpdated;
+    use crate::api::types::e_sim_profile_disabled::v2025_05_22::ESimProfileDisabled;
+    use crate::api::types::e_sim_profile_enabled::v2025_05_22::ESimProfileEnabled;
+    use crate::api::types::e_sim_profile_updated::v2025_05_22::ESimProfileUpdated;
+    use crate::api::types::installation_created::v2025_05_22::InstallationCreated;
+    use crate::api::types::installation_updated::v2025_05_22::InstallationUpdated;
+    use crate::api::types::plan_published::v2025_05_22::PlanPublished;
+    use crate::api::types::plan_updated::v2025_05_22::PlanUpdated;
+    use crate::api::types::port_out_credentials_issued::v2025_05_22::PortOutCredentialsIssued;
+    use crate::api::types::porting_canceled::v2025_05_22::PortingCanceled;
+    use crate::api::types::porting_completed::v2025_05_22::PortingCompleted;
+    use crate::api::types::porting_declined::v2025_05_22::PortingDeclined;
+    use crate::api::types::porting_requested::v2025_05_22::PortingRequested;
+    use crate::api::types::porting_updated::v2025_05_22::PortingUpdated;
+    use crate::api::types::project_deleted::v2025_05_22::ProjectDeleted;
+    use crate::api::types::project_updated::v2025_05_22::ProjectUpdated;
+    use crate::api::types::sim_deleted::v2025_05_22::SimDeleted;
+    use crate::api::types::sim_retired::v2025_05_22::SimRetired;
+    use crate::api::types::sim_updated::v2025_05_22::SimUpdated;
+    use crate::api::types::subscription_activated::v2025_05_22::SubscriptionActivated;
+    use crate::api::types::subscription_canceled::v2025_05_22::SubscriptionCanceled;
+    use crate::api::types::subscription_created::v2025_05_22::SubscriptionCreated;
+    use crate::api::types::subscription_ended::v2025_05_22::SubscriptionEnded;
+    use crate::api::types::subscription_renewed::v2025_05_22::SubscriptionRenewed;
+    use crate::api::types::subscription_restored::v2025_05_22::SubscriptionRestored;
+    use crate::api::types::subscription_resumed::v2025_05_22::SubscriptionResumed;
+    use crate::api::types::subscription_updated::v2025_05_22::SubscriptionUpdated;
+    use crate::api::types::subscription_addon_activated::v2025_05_22::SubscriptionAddonActivated;
+    use crate::api::types::subscription_addon_created::v2025_05_22::SubscriptionAddonCreated;
+    use crate::api::types::subscription_addon_ended::v2025_05_22::SubscriptionAddonEnded;
+    use crate::api::types::subscription_addon_renewed::v2025_05_22::SubscriptionAddonRenewed;
+    use crate::api::types::subscription_change_applied::v2025_05_22::SubscriptionChangeApplied;
+    use crate::api::types::subscription_change_created::v2025_05_22::SubscriptionChangeCreated;
+    use crate::api::types::subscription_change_deleted::v2025_05_22::SubscriptionChangeDeleted;
+    use crate::api::types::usage_balance_threshold_reached::v2025_05_22::UsageBalanceThresholdReached;
+    use crate::api::types::usage_notification_created::v2025_05_22::UsageNotificationCreated;
+    use crate::api::types::usage_threshold_exceeded::v2025_05_22::UsageThresholdExceeded;
+    use crate::api::types::user_address_created::v2025_05_22::UserAddressCreated;
+    use crate::api::types::user_created::v2025_05_22::UserCreated;
+    use crate::api::types::user_deleted::v2025_05_22::UserDeleted;
+    use crate::api::types::user_updated::v2025_05_22::UserUpdated;
+    /// A Gigs webhook event: one variant per event type of the API version.
+    ///
+    /// Event types this version does not know are kept whole in [`Event::Unknown`], so a new event type never fails a parse.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum Event {
+        /// `com.gigs.addon.archived`: Sent when an add-on is archived and can no longer be bought.
+        AddonArchived(::std::boxed::Box<AddonArchived>),
+        /// `com.gigs.addon.updated`: Sent when an add-on changes.
+        AddonUpdated(::std::boxed::Box<AddonUpdated>),
+        /// `com.gigs.apiKey.created`: Sent when an API key is created in the project. Its page does not show a version; it is kept in every version.
+        ApiKeyCreated(::std::boxed::Box<ApiKeyCreated>),
+        /// `com.gigs.connectSession.created`: Sent when a Gigs Connect session is created for a user.
+        ConnectSessionCreated(::std::boxed::Box<ConnectSessionCreated>),
+        /// `com.gigs.connectSession.updated`: Sent when a Gigs Connect session changes, for example when its link stops being usable.
+        ConnectSessionUpdated(::std::boxed::Box<ConnectSessionUpdated>),
+        /// `com.gigs.device.deleted`: Sent when a device is deleted.
+        DeviceDeleted(::std::boxed::Box<DeviceDeleted>),
+        /// `com.gigs.device.updated`: Sent when a device changes, for example when it gets a name or an IMEI.
+        DeviceUpdated(::std::boxed::Box<DeviceUpdated>),
+        /// `com.gigs.eSimProfile.disabled`: Sent when an eSIM profile is disabled on its device. Only providers p3, p14 and p15 report it, and it may arrive late.
+        ESimProfileDisabled(::std::boxed::Box<ESimProfileDisabled>),
+        /// `com.gigs.eSimProfile.enabled`: Sent when an eSIM profile is enabled on its device. Only providers p3, p14 and p15 report it.
+        ESimProfileEnabled(::std::boxed::Box<ESimProfileEnabled>),
+        /// `com.gigs.eSimProfile.updated`: Sent when an eSIM profile changes. Only providers p3, p14 and p15 report it.
+        ESimProfileUpdated(::std::boxed::Box<ESimProfileUpdated>),
+        /// `com.gigs.installation.created`: Sent when an application from Gigs is installed in the project. Its page does not show a version; it is kept in every version.
+        InstallationCreated(::std::boxed::Box<InstallationCreated>),
+        /// `com.gigs.installation.updated`: Sent when an installed application changes, usually its settings. Those are not typed (see `installation`), so `previousData` may hold no typed field.
+        InstallationUpdated(::std::boxed::Box<InstallationUpdated>),
+        /// `com.gigs.plan.published`: Sent when a plan is published and becomes available for new subscriptions.
+        PlanPublished(::std::boxed::Box<PlanPublished>),
+        /// `com.gigs.plan.updated`: Sent when a plan changes.
+        PlanUpdated(::std::boxed::Box<PlanUpdated>),
+        /// `com.gigs.portOutCredentials.issued`: Sent when credentials are issued that let another provider take over a subscription's phone number.
+        PortOutCredentialsIssued(::std::boxed::Box<PortOutCredentialsIssued>),
+        /// `com.gigs.porting.canceled`: Sent when a porting is called off before the number has moved.
+        PortingCanceled(::std::boxed::Box<PortingCanceled>),
+        /// `com.gigs.porting.completed`: Sent when a porting completes and the number has moved. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
+        PortingCompleted(::std::boxed::Box<PortingCompleted>),
+        /// `com.gigs.porting.declined`: Sent when the donor provider refuses a porting; `declinedCode` and `declinedMessage` say why. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
+        PortingDeclined(::std::boxed::Box<PortingDeclined>),
+        /// `com.gigs.porting.requested`: Sent when a porting is sent to the donor provider.
+        PortingRequested(::std::boxed::Box<PortingRequested>),
+        /// `com.gigs.porting.updated`: Sent when a porting changes, for example when the donor provider needs more information. Only the current page of it was seen; it is kept in every version, the lenient choice.
+        PortingUpdated(::std::boxed::Box<PortingUpdated>),
+        /// `com.gigs.project.deleted`: Sent when the project is deleted.
+        ProjectDeleted(::std::boxed::Box<ProjectDeleted>),
+        /// `com.gigs.project.updated`: Sent when the project's settings change.
+        ProjectUpdated(::std::boxed::Box<ProjectUpdated>),
+        /// `com.gigs.sim.deleted`: Sent when a SIM is deleted.
+        SimDeleted(::std::boxed::Box<SimDeleted>),
+        /// `com.gigs.sim.retired`: Sent when a SIM is retired and can never be used again.
+        SimRetired(::std::boxed::Box<SimRetired>),
+        /// `com.gigs.sim.updated`: Sent when a SIM changes, for example when it is activated.
+        SimUpdated(::std::boxed::Box<SimUpdated>),
+        /// `com.gigs.subscription.activated`: Sent when a subscription becomes active. Gigs' events guide names it, but no schema page of it was seen; its data is read as a subscription from the name.
+        SubscriptionActivated(::std::boxed::Box<SubscriptionActivated>),
+        /// `com.gigs.subscription.canceled`: Sent when a subscription is canceled; `cancellationDetails` says why. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        SubscriptionCanceled(::std::boxed::Box<SubscriptionCanceled>),
+        /// `com.gigs.subscription.created`: Sent when a subscription is created, before it is active.
+        SubscriptionCreated(::std::boxed::Box<SubscriptionCreated>),
+        /// `com.gigs.subscription.ended`: Sent when a subscription ends and is no longer in service. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        SubscriptionEnded(::std::boxed::Box<SubscriptionEnded>),
+        /// `com.gigs.subscription.renewed`: Sent when a subscription starts a new period. Its page does not show a version; it is kept in every version.
+        SubscriptionRenewed(::std::boxed::Box<SubscriptionRenewed>),
+        /// `com.gigs.subscription.restored`: Sent when a subscription is restored. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        SubscriptionRestored(::std::boxed::Box<SubscriptionRestored>),
+        /// `com.gigs.subscription.resumed`: Sent when a subscription that was set to end is resumed and goes on.
+        SubscriptionResumed(::std::boxed::Box<SubscriptionResumed>),
+        /// `com.gigs.subscription.updated`: Sent when a subscription changes. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        SubscriptionUpdated(::std::boxed::Box<SubscriptionUpdated>),
+        /// `com.gigs.subscriptionAddon.activated`: Sent when a subscription add-on becomes active. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        SubscriptionAddonActivated(::std::boxed::Box<SubscriptionAddonActivated>),
+        /// `com.gigs.subscriptionAddon.created`: Sent when an add-on is bought for a subscription.
+        SubscriptionAddonCreated(::std::boxed::Box<SubscriptionAddonCreated>),
+        /// `com.gigs.subscriptionAddon.ended`: Sent when a subscription add-on ends. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        SubscriptionAddonEnded(::std::boxed::Box<SubscriptionAddonEnded>),
+        /// `com.gigs.subscriptionAddon.renewed`: Sent when a recurring subscription add-on starts a new period. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        SubscriptionAddonRenewed(::std::boxed::Box<SubscriptionAddonRenewed>),
+        /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
+        SubscriptionChangeApplied(::std::boxed::Box<SubscriptionChangeApplied>),
+        /// `com.gigs.subscriptionChange.created`: Sent when a subscription change is created, whether it applies now or at renewal.
+        SubscriptionChangeCreated(::std::boxed::Box<SubscriptionChangeCreated>),
+        /// `com.gigs.subscriptionChange.deleted`: Sent when a subscription change is deleted.
+        SubscriptionChangeDeleted(::std::boxed::Box<SubscriptionChangeDeleted>),
+        /// `com.gigs.usageBalance.thresholdReached`: Sent when a usage balance reaches a usage threshold, such as 90% used. Only the current page of it was seen; it is kept in every version, the lenient choice.
+        UsageBalanceThresholdReached(::std::boxed::Box<UsageBalanceThresholdReached>),
+        /// `com.gigs.usageNotification.created`: Sent when a usage notification is created: when a subscription is first used, passes 70%, 90% or 100% of an allowance, or is throttled.
+        UsageNotificationCreated(::std::boxed::Box<UsageNotificationCreated>),
+        /// `com.gigs.usageThreshold.exceeded`: Sent when a subscription's data, SMS or voice usage passes 70%, 90% or 100% of its allowance.
+        #[deprecated(
+            note = "Listen to `com.gigs.usageNotification.created` instead; it fires at the same time with type `thresholdExceeded`."
+        )]
+        UsageThresholdExceeded(::std::boxed::Box<UsageThresholdExceeded>),
+        /// `com.gigs.user.address.created`: Sent when an address is added to a user.
+        UserAddressCreated(::std::boxed::Box<UserAddressCreated>),
+        /// `com.gigs.user.created`: Sent when a user is created. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        UserCreated(::std::boxed::Box<UserCreated>),
+        /// `com.gigs.user.deleted`: Sent when a user is deleted.
+        UserDeleted(::std::boxed::Box<UserDeleted>),
+        /// `com.gigs.user.updated`: Sent when a user changes, for example their email address. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        UserUpdated(::std::boxed::Box<UserUpdated>),
+        /// An event type this version does not know, kept as received.
+        Unknown(::std::boxed::Box<crate::RawEvent>),
+    }
+    impl Event {
+        /// The event types this version knows, sorted.
+        pub const TYPES: &'static [&'static str] = &[
+            "com.gigs.addon.archived",
+            "com.gigs.addon.updated",
+            "com.gigs.apiKey.created",
+            "com.gigs.connectSession.created",
+            "com.gigs.connectSession.updated",
+            "com.gigs.device.deleted",
+            "com.gigs.device.updated",
+            "com.gigs.eSimProfile.disabled",
+            "com.gigs.eSimProfile.enabled",
+            "com.gigs.eSimProfile.updated",
+            "com.gigs.installation.created",
+            "com.gigs.installation.updated",
+            "com.gigs.plan.published",
+            "com.gigs.plan.updated",
+            "com.gigs.portOutCredentials.issued",
+            "com.gigs.porting.canceled",
+            "com.gigs.porting.completed",
+            "com.gigs.porting.declined",
+            "com.gigs.porting.requested",
+            "com.gigs.porting.updated",
+            "com.gigs.project.deleted",
+            "com.gigs.project.updated",
+            "com.gigs.sim.deleted",
+            "com.gigs.sim.retired",
+            "com.gigs.sim.updated",
+            "com.gigs.subscription.activated",
+            "com.gigs.subscription.canceled",
+            "com.gigs.subscription.created",
+            "com.gigs.subscription.ended",
+            "com.gigs.subscription.renewed",
+            "com.gigs.subscription.restored",
+            "com.gigs.subscription.resumed",
+            "com.gigs.subscription.updated",
+            "com.gigs.subscriptionAddon.activated",
+            "com.gigs.subscriptionAddon.created",
+            "com.gigs.subscriptionAddon.ended",
+            "com.gigs.subscriptionAddon.renewed",
+            "com.gigs.subscriptionChange.applied",
+            "com.gigs.subscriptionChange.created",
+            "com.gigs.subscriptionChange.deleted",
+            "com.gigs.usageBalance.thresholdReached",
+            "com.gigs.usageNotification.created",
+            "com.gigs.usageThreshold.exceeded",
+            "com.gigs.user.address.created",
+            "com.gigs.user.created",
+            "com.gigs.user.deleted",
+            "com.gigs.user.updated",
+        ];
+        /// The envelope members that hold an event's object: a problem
+        /// inside them is a schema error of the event's type.
+        const PAYLOAD_MEMBERS: &'static [&'static str] = &["data", "previousData"];
+        /// Parses a webhook body, exactly as received.
+        ///
+        /// The envelope's `type` is read first; the body is then parsed once,
+        /// straight into the event's struct. An unknown `type` gives
+        /// [`Event::Unknown`]; a body that does not match its type's schema
+        /// gives an error naming the JSON path.
+        pub fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
+            Self::from_head(crate::__private::EventHead::parse(body)?)
+        }
+        pub(crate) fn from_head(
+            head: crate::__private::EventHead<'_>,
+        ) -> ::std::result::Result<Self, crate::Error> {
+            match head.event_type() {
+                AddonArchived::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::AddonArchived)
+                }
+                AddonUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::AddonUpdated)
+                }
+                ApiKeyCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ApiKeyCreated)
+                }
+                ConnectSessionCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::ConnectSessionCreated)
+                }
+                ConnectSessionUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::ConnectSessionUpdated)
+                }
+                DeviceDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::DeviceDeleted)
+                }
+                DeviceUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::DeviceUpdated)
+                }
+                ESimProfileDisabled::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::ESimProfileDisabled)
+                }
+                ESimProfileEnabled::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ESimProfileEnabled)
+                }
+                ESimProfileUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ESimProfileUpdated)
+                }
+                InstallationCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::InstallationCreated)
+                }
+                InstallationUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::InstallationUpdated)
+                }
+                PlanPublished::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanPublished)
+                }
+                PlanUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanUpdated)
+                }
+                PortOutCredentialsIssued::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::PortOutCredentialsIssued)
+                }
+                PortingCanceled::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PortingCanceled)
+                }
+                PortingCompleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PortingCompleted)
+                }
+                PortingDeclined::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PortingDeclined)
+                }
+                PortingRequested::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PortingRequested)
+                }
+                PortingUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PortingUpdated)
+                }
+                ProjectDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ProjectDeleted)
+                }
+                ProjectUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::ProjectUpdated)
+                }
+                SimDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimDeleted)
+                }
+                SimRetired::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimRetired)
+                }
+                SimUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SimUpdated)
+                }
+                SubscriptionActivated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionActivated)
+                }
+                SubscriptionCanceled::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionCanceled)
+                }
+                SubscriptionCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionCreated)
+                }
+                SubscriptionEnded::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::SubscriptionEnded)
+                }
+                SubscriptionRenewed::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionRenewed)
+                }
+                SubscriptionRestored::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionRestored)
+                }
+                SubscriptionResumed::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionResumed)
+                }
+                SubscriptionUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionUpdated)
+                }
+                SubscriptionAddonActivated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionAddonActivated)
+                }
+                SubscriptionAddonCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionAddonCreated)
+                }
+                SubscriptionAddonEnded::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionAddonEnded)
+                }
+                SubscriptionAddonRenewed::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionAddonRenewed)
+                }
+                SubscriptionChangeApplied::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionChangeApplied)
+                }
+                SubscriptionChangeCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionChangeCreated)
+                }
+                SubscriptionChangeDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionChangeDeleted)
+                }
+                UsageBalanceThresholdReached::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::UsageBalanceThresholdReached)
+                }
+                UsageNotificationCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::UsageNotificationCreated)
+                }
+                UsageThresholdExceeded::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::UsageThresholdExceeded)
+                }
+                UserAddressCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserAddressCreated)
+                }
+                UserCreated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserCreated)
+                }
+                UserDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserDeleted)
+                }
+                UserUpdated::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::UserUpdated)
+                }
+                _ => {
+                    head.into_raw()
+                        .map(|event| Self::Unknown(::std::boxed::Box::new(event)))
+                }
+            }
+        }
+        /// The event's `type`, such as `com.gigs.plan.updated`.
+        pub fn event_type(&self) -> &str {
+            match self {
+                Self::AddonArchived(_) => AddonArchived::TYPE,
+                Self::AddonUpdated(_) => AddonUpdated::TYPE,
+                Self::ApiKeyCreated(_) => ApiKeyCreated::TYPE,
+                Self::ConnectSessionCreated(_) => ConnectSessionCreated::TYPE,
+                Self::ConnectSessionUpdated(_) => ConnectSessionUpdated::TYPE,
+                Self::DeviceDeleted(_) => DeviceDeleted::TYPE,
+                Self::DeviceUpdated(_) => DeviceUpdated::TYPE,
+                Self::ESimProfileDisabled(_) => ESimProfileDisabled::TYPE,
+                Self::ESimProfileEnabled(_) => ESimProfileEnabled::TYPE,
+                Self::ESimProfileUpdated(_) => ESimProfileUpdated::TYPE,
+                Self::InstallationCreated(_) => InstallationCreated::TYPE,
+                Self::InstallationUpdated(_) => InstallationUpdated::TYPE,
+                Self::PlanPublished(_) => PlanPublished::TYPE,
+                Self::PlanUpdated(_) => PlanUpdated::TYPE,
+                Self::PortOutCredentialsIssued(_) => PortOutCredentialsIssued::TYPE,
+                Self::PortingCanceled(_) => PortingCanceled::TYPE,
+                Self::PortingCompleted(_) => PortingCompleted::TYPE,
+                Self::PortingDeclined(_) => PortingDeclined::TYPE,
+                Self::PortingRequested(_) => PortingRequested::TYPE,
+                Self::PortingUpdated(_) => PortingUpdated::TYPE,
+                Self::ProjectDeleted(_) => ProjectDeleted::TYPE,
+                Self::ProjectUpdated(_) => ProjectUpdated::TYPE,
+                Self::SimDeleted(_) => SimDeleted::TYPE,
+                Self::SimRetired(_) => SimRetired::TYPE,
+                Self::SimUpdated(_) => SimUpdated::TYPE,
+                Self::SubscriptionActivated(_) => SubscriptionActivated::TYPE,
+                Self::SubscriptionCanceled(_) => SubscriptionCanceled::TYPE,
+                Self::SubscriptionCreated(_) => SubscriptionCreated::TYPE,
+                Self::SubscriptionEnded(_) => SubscriptionEnded::TYPE,
+                Self::SubscriptionRenewed(_) => SubscriptionRenewed::TYPE,
+                Self::SubscriptionRestored(_) => SubscriptionRestored::TYPE,
+                Self::SubscriptionResumed(_) => SubscriptionResumed::TYPE,
+                Self::SubscriptionUpdated(_) => SubscriptionUpdated::TYPE,
+                Self::SubscriptionAddonActivated(_) => SubscriptionAddonActivated::TYPE,
+                Self::SubscriptionAddonCreated(_) => SubscriptionAddonCreated::TYPE,
+                Self::SubscriptionAddonEnded(_) => SubscriptionAddonEnded::TYPE,
+                Self::SubscriptionAddonRenewed(_) => SubscriptionAddonRenewed::TYPE,
+                Self::SubscriptionChangeApplied(_) => SubscriptionChangeApplied::TYPE,
+                Self::SubscriptionChangeCreated(_) => SubscriptionChangeCreated::TYPE,
+                Self::SubscriptionChangeDeleted(_) => SubscriptionChangeDeleted::TYPE,
+                Self::UsageBalanceThresholdReached(_) => {
+                    UsageBalanceThresholdReached::TYPE
+                }
+                Self::UsageNotificationCreated(_) => UsageNotificationCreated::TYPE,
+                Self::UsageThresholdExceeded(_) => UsageThresholdExceeded::TYPE,
+                Self::UserAddressCreated(_) => UserAddressCreated::TYPE,
+                Self::UserCreated(_) => UserCreated::TYPE,
+                Self::UserDeleted(_) => UserDeleted::TYPE,
+                Self::UserUpdated(_) => UserUpdated::TYPE,
+                Self::Unknown(event) => event.event_type(),
+            }
+        }
+        /// The event as received, when this version does not type it
+        /// ([`Event::Unknown`]).
+        pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+            match self {
+                Self::Unknown(event) => ::std::option::Option::Some(event),
+                _ => ::std::option::Option::None,
             }
         }
         /// The event's `id`, unique per event: the key to de-duplicate deliveries on.

@@ -2,6 +2,10 @@
 
 //! The definitions behind the version modules; each type once per distinct definition.
 #![allow(deprecated)]
+pub mod actor;
+pub mod actor_api_key;
+pub mod actor_member;
+pub mod actor_user;
 pub mod addon;
 pub mod addon_archived;
 pub mod addon_previous_data;
@@ -22,6 +26,21 @@ pub mod connect_session;
 pub mod connect_session_appearance;
 pub mod connect_session_appearance_theme;
 pub mod connect_session_created;
+pub mod connect_session_intent;
+pub mod connect_session_intent_cancel_subscription;
+pub mod connect_session_intent_change_subscription;
+pub mod connect_session_intent_checkout_addon;
+pub mod connect_session_intent_checkout_new_subscription;
+pub mod connect_session_intent_complete_porting;
+pub mod connect_session_intent_confirm_payment;
+pub mod connect_session_intent_parameters;
+pub mod connect_session_intent_resume_subscription;
+pub mod connect_session_intent_update_payment_method;
+pub mod connect_session_intent_update_user_address;
+pub mod connect_session_intent_update_user_full_name;
+pub mod connect_session_intent_view_esim_installation;
+pub mod connect_session_intent_view_subscription;
+pub mod connect_session_intent_view_subscriptions;
 pub mod connect_session_previous_data;
 pub mod connect_session_updated;
 pub mod coverage;
@@ -110,6 +129,9 @@ pub mod subscription_status;
 pub mod subscription_updated;
 pub mod throttling;
 pub mod usage_balance;
+pub mod usage_balance_source;
+pub mod usage_balance_source_subscription_addon;
+pub mod usage_balance_source_subscription_period;
 pub mod usage_balance_threshold_reached;
 pub mod usage_notification;
 pub mod usage_notification_created;

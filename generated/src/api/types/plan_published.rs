@@ -140,3 +140,148 @@ pub mod v2024_08_29 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `PlanPublished` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::plan::v2024_08_29::Plan;
+    /// `com.gigs.plan.published`: Sent when a plan is published and becomes available for new subscriptions.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_0aXc3Lq9RtW2mZ7kVb4NyH8sJdPf",
+    ///   "data": {
+    ///     "object": "plan",
+    ///     "id": "pln_7Hc2vRk9QxL4mTz1NbW8sJfD3yPa",
+    ///     "metadata": {"segment":"travel"},
+    ///     "allowances": {
+    ///       "dataBytes": 5000000000,
+    ///       "voiceSeconds": null,
+    ///       "smsMessages": null
+    ///     },
+    ///     "coverage": {
+    ///       "object": "coverage",
+    ///       "id": "weu",
+    ///       "countries": [
+    ///         "AT",
+    ///         "BE",
+    ///         "ES",
+    ///         "IT",
+    ///         "NL",
+    ///         "PT"
+    ///       ],
+    ///       "name": "Western Europe"
+    ///     },
+    ///     "data": 5000000000,
+    ///     "dataUnit": "byte",
+    ///     "description": "5 GB for trips around Western Europe, with unlimited calls and texts.",
+    ///     "image": null,
+    ///     "limits": {
+    ///       "dataBytes": 20000000000,
+    ///       "throttling": null
+    ///     },
+    ///     "name": "Euro Traveller 5 GB",
+    ///     "price": {
+    ///       "amount": 1499,
+    ///       "currency": "EUR"
+    ///     },
+    ///     "provider": "p7",
+    ///     "requirements": {
+    ///       "address": "present",
+    ///       "device": "none",
+    ///       "user.birthday": "present",
+    ///       "user.fullName": "present"
+    ///     },
+    ///     "simTypes": [
+    ///       "eSIM"
+    ///     ],
+    ///     "sms": -1,
+    ///     "smsUnit": "message",
+    ///     "status": "available",
+    ///     "validity": {
+    ///       "minimumPeriods": 1,
+    ///       "type": "recurring",
+    ///       "unit": "day",
+    ///       "value": 30
+    ///     },
+    ///     "voice": -1,
+    ///     "voiceUnit": "second",
+    ///     "createdAt": "2024-09-02T08:15:00Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-09-02T08:20:13Z",
+    ///   "type": "com.gigs.plan.published",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct PlanPublished {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Plan,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl PlanPublished {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.plan.published";
+    }
+    impl ::serde::Serialize for PlanPublished {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("PlanPublished", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.plan.published")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

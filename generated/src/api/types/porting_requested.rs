@@ -133,3 +133,143 @@ pub mod v2024_08_29 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `PortingRequested` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::porting::v2024_08_29::Porting;
+    /// `com.gigs.porting.requested`: Sent when a porting is sent to the donor provider.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_ydEwPoUBoixtwc2mN70nQAQuMhzX",
+    ///   "data": {
+    ///     "object": "porting",
+    ///     "id": "prt_tqHVWOhtL7bnUEzT2L77QYTEimzI",
+    ///     "accountNumber": "7729104455",
+    ///     "accountPinExists": true,
+    ///     "accountType": null,
+    ///     "address": {
+    ///       "city": "Austin",
+    ///       "country": "US",
+    ///       "line1": "1100 Congress Avenue",
+    ///       "line2": null,
+    ///       "postalCode": "78701",
+    ///       "state": "TX"
+    ///     },
+    ///     "behavior": "portIn",
+    ///     "billingPinExists": false,
+    ///     "birthday": "1991-08-23",
+    ///     "declinedAttempts": 0,
+    ///     "declinedCode": null,
+    ///     "declinedMessage": null,
+    ///     "donorProvider": {
+    ///       "object": "serviceProvider",
+    ///       "id": "svp_jhMAyJy2PUO7awWgvEFmhkavswXd",
+    ///       "name": "Verizon",
+    ///       "recipientProviders": [
+    ///         "p9"
+    ///       ]
+    ///     },
+    ///     "donorProviderApproval": null,
+    ///     "expiredAt": null,
+    ///     "failedAt": null,
+    ///     "firstName": "Priya",
+    ///     "lastDeclinedAt": null,
+    ///     "lastName": "Natarajan",
+    ///     "lastRequestedAt": "2024-11-07T18:40:12Z",
+    ///     "phoneNumber": "+15125550147",
+    ///     "provider": "p9",
+    ///     "recipientProvider": {
+    ///       "object": "serviceProvider",
+    ///       "id": "svp_SFMULs8BQkUZrt6b7oj8mCEfbPLj",
+    ///       "name": "Gigs US",
+    ///       "recipientProviders": [
+    ///         "p9"
+    ///       ]
+    ///     },
+    ///     "required": [],
+    ///     "status": "requested",
+    ///     "subscription": "sub_CiOIAcIAobWCywkqE4iKO26b4bl7",
+    ///     "user": "usr_eOEACCtqrCduSvvMEWeeM9Gvf6wz",
+    ///     "canceledAt": null,
+    ///     "completedAt": null,
+    ///     "createdAt": "2024-11-07T18:33:41Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-11-07T18:40:13Z",
+    ///   "type": "com.gigs.porting.requested",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct PortingRequested {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Porting,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl PortingRequested {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.porting.requested";
+    }
+    impl ::serde::Serialize for PortingRequested {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("PortingRequested", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.porting.requested")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

@@ -156,3 +156,166 @@ pub mod v2024_08_29 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `PortingUpdated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::porting::v2024_08_29::Porting;
+    use crate::api::types::porting_previous_data::v2024_08_29::PortingPreviousData;
+    /// `com.gigs.porting.updated`: Sent when a porting changes, for example when the donor provider needs more information. Only the current page of it was seen; it is kept in every version, the lenient choice.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_RzWhkTOf6vzPhyQPe29omKFt4WgR",
+    ///   "data": {
+    ///     "object": "porting",
+    ///     "id": "prt_7qhNiqXxAWYcHO4p7J6OWAT02gwx",
+    ///     "accountNumber": "7729104455",
+    ///     "accountPinExists": false,
+    ///     "accountType": null,
+    ///     "address": {
+    ///       "city": "Austin",
+    ///       "country": "US",
+    ///       "line1": "1100 Congress Avenue",
+    ///       "line2": null,
+    ///       "postalCode": "78701",
+    ///       "state": "TX"
+    ///     },
+    ///     "behavior": "portIn",
+    ///     "billingPinExists": false,
+    ///     "birthday": "1991-08-23",
+    ///     "declinedAttempts": 1,
+    ///     "declinedCode": "portingAccountPinInvalid",
+    ///     "declinedMessage": "The account PIN does not match the donor's records.",
+    ///     "donorProvider": {
+    ///       "object": "serviceProvider",
+    ///       "id": "svp_QdEgJoEJB6Ebiz8O8JNfPVpHVIlu",
+    ///       "name": "Verizon",
+    ///       "recipientProviders": [
+    ///         "p9"
+    ///       ]
+    ///     },
+    ///     "donorProviderApproval": null,
+    ///     "expiredAt": null,
+    ///     "failedAt": null,
+    ///     "firstName": "Priya",
+    ///     "lastDeclinedAt": "2024-11-08T11:02:51Z",
+    ///     "lastName": "Natarajan",
+    ///     "lastRequestedAt": "2024-11-07T18:40:12Z",
+    ///     "phoneNumber": "+15125550147",
+    ///     "provider": "p9",
+    ///     "recipientProvider": {
+    ///       "object": "serviceProvider",
+    ///       "id": "svp_fWy0SClmlD4pIGy50627atXanQZS",
+    ///       "name": "Gigs US",
+    ///       "recipientProviders": [
+    ///         "p9"
+    ///       ]
+    ///     },
+    ///     "required": [
+    ///       "accountPin"
+    ///     ],
+    ///     "status": "informationRequired",
+    ///     "subscription": "sub_LINrvKQuF5lpQa9nsRRvQ0ce3nmr",
+    ///     "user": "usr_eOEACCtqrCduSvvMEWeeM9Gvf6wz",
+    ///     "canceledAt": null,
+    ///     "completedAt": null,
+    ///     "createdAt": "2024-11-07T18:33:41Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "previousData": {
+    ///     "accountPinExists": true,
+    ///     "required": [],
+    ///     "status": "requested"
+    ///   },
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-11-08T11:02:52Z",
+    ///   "type": "com.gigs.porting.updated",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct PortingUpdated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Porting,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "previousData", default)]
+        pub previous_data: ::std::option::Option<PortingPreviousData>,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl PortingUpdated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.porting.updated";
+    }
+    impl ::serde::Serialize for PortingUpdated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct(
+                    "PortingUpdated",
+                    11 + usize::from(self.previous_data.is_some()),
+                )?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            match &self.previous_data {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("previousData", value)?
+                }
+                ::std::option::Option::None => state.skip_field("previousData")?,
+            }
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.porting.updated")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

@@ -105,7 +105,7 @@ pub mod v2024_08_29 {
         }
     }
 }
-#[cfg(feature = "v2024-12-20")]
+#[cfg(any(feature = "v2024-12-20", feature = "v2025-05-22"))]
 /// `Project` as defined in API version 2024-12-20.
 pub mod v2024_12_20 {
     use crate::api::types::organization::v2024_08_29::Organization;

@@ -215,3 +215,118 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SimUpdated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::sim_previous_data::v2024_12_20::SimPreviousData;
+    /// `com.gigs.sim.updated`: Sent when a SIM changes, for example when it is activated.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_2Rf7Kq4ZmW9xLt1VnB6cHs3YjDpG",
+    ///   "data": {
+    ///     "object": "sim",
+    ///     "id": "sim_5Rt8WqZ2kLm9HxN3vBc7JpD4sFgA",
+    ///     "iccid": "89883070000012845563",
+    ///     "provider": "p14",
+    ///     "status": "active",
+    ///     "type": "eSIM",
+    ///     "createdAt": "2024-06-03T10:21:45Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "previousData": {
+    ///     "status": "inactive"
+    ///   },
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-06-03T10:32:10Z",
+    ///   "type": "com.gigs.sim.updated",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SimUpdated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Sim,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "previousData", default)]
+        pub previous_data: ::std::option::Option<SimPreviousData>,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl SimUpdated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.sim.updated";
+    }
+    impl ::serde::Serialize for SimUpdated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct(
+                    "SimUpdated",
+                    11 + usize::from(self.previous_data.is_some()),
+                )?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            match &self.previous_data {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("previousData", value)?
+                }
+                ::std::option::Option::None => state.skip_field("previousData")?,
+            }
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.sim.updated")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

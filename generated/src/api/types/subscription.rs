@@ -235,3 +235,121 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `Subscription` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::cancellation_details::v2024_08_29::CancellationDetails;
+    use crate::api::types::period::v2024_08_29::Period;
+    use crate::api::types::plan::v2024_08_29::Plan;
+    use crate::api::types::porting::v2024_08_29::Porting;
+    use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
+    use crate::api::types::user::v2024_08_29::User;
+    /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number. Current payloads may also carry `billing`, an object or null holding a `discount` whose members the docs do not describe; it is not in the spec yet, so parsing ignores it.
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct Subscription {
+        /// The subscription's unique id, prefixed `sub_`.
+        ///
+        /// Example: `sub_0SNlurA049MEWV2gSfSxi00xlPIi`
+        pub id: ::std::string::String,
+        /// String key-value pairs attached to the subscription. Absent from the documented 2024-10-28 payloads; treated as optional.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub metadata: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+        /// When the subscription became active; null until it has.
+        ///
+        /// Example: `2024-03-02T09:14:05Z`
+        #[serde(rename = "activatedAt")]
+        pub activated_at: ::std::option::Option<::jiff::Timestamp>,
+        /// When the subscription was canceled; null unless it was.
+        ///
+        /// Example: `2024-09-30T17:02:44Z`
+        #[serde(rename = "canceledAt")]
+        pub canceled_at: ::std::option::Option<::jiff::Timestamp>,
+        /// Why the subscription was canceled; null unless it was.
+        #[serde(rename = "cancellationDetails")]
+        pub cancellation_details: ::std::option::Option<CancellationDetails>,
+        /// When the subscription was created.
+        ///
+        /// Example: `2024-03-02T09:12:51Z`
+        #[serde(rename = "createdAt")]
+        pub created_at: ::jiff::Timestamp,
+        /// The billing period the subscription is in now; null when it is in none.
+        #[serde(rename = "currentPeriod")]
+        pub current_period: ::std::option::Option<Period>,
+        /// The earliest moment the subscription may end, given the plan's minimum term; null when there is no such limit.
+        ///
+        /// Example: `2025-03-02T09:14:05Z`
+        #[serde(rename = "earliestEndAt")]
+        pub earliest_end_at: ::std::option::Option<::jiff::Timestamp>,
+        /// When the subscription ended; null while it has not.
+        ///
+        /// Example: `2024-10-02T00:00:00Z`
+        #[serde(rename = "endedAt")]
+        pub ended_at: ::std::option::Option<::jiff::Timestamp>,
+        /// When the subscription was first used on the network; null before that.
+        ///
+        /// Example: `2024-03-02T09:31:27Z`
+        #[serde(rename = "firstUsageAt")]
+        pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
+        /// The subscription's phone number in E.164 format; null until one is assigned.
+        ///
+        /// Example: `+4915123456789`
+        #[serde(rename = "phoneNumber")]
+        pub phone_number: ::std::option::Option<::std::string::String>,
+        /// The plan the subscription is on.
+        pub plan: Plan,
+        /// The SIM the subscription uses; null when it has none.
+        pub sim: ::std::option::Option<Sim>,
+        /// Where the subscription is in its lifecycle.
+        ///
+        /// Example: `active`
+        pub status: SubscriptionStatus,
+        /// The user who owns the subscription.
+        pub user: User,
+        /// The most recent porting of a phone number to the subscription; null when the number was never ported. It replaces `porting`. That the rename belongs to this version is inferred: Gigs' current pages show `lastPorting`, and no page pairs it with a version number.
+        #[serde(rename = "lastPorting")]
+        pub last_porting: ::std::option::Option<Porting>,
+    }
+    impl ::serde::Serialize for Subscription {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct(
+                    "Subscription",
+                    16 + usize::from(self.metadata.is_some()),
+                )?;
+            state.serialize_field("object", "subscription")?;
+            state.serialize_field("id", &self.id)?;
+            match &self.metadata {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("metadata", value)?
+                }
+                ::std::option::Option::None => state.skip_field("metadata")?,
+            }
+            state.serialize_field("activatedAt", &self.activated_at)?;
+            state.serialize_field("canceledAt", &self.canceled_at)?;
+            state.serialize_field("cancellationDetails", &self.cancellation_details)?;
+            state.serialize_field("createdAt", &self.created_at)?;
+            state.serialize_field("currentPeriod", &self.current_period)?;
+            state.serialize_field("earliestEndAt", &self.earliest_end_at)?;
+            state.serialize_field("endedAt", &self.ended_at)?;
+            state.serialize_field("firstUsageAt", &self.first_usage_at)?;
+            state.serialize_field("phoneNumber", &self.phone_number)?;
+            state.serialize_field("plan", &self.plan)?;
+            state.serialize_field("sim", &self.sim)?;
+            state.serialize_field("status", &self.status)?;
+            state.serialize_field("user", &self.user)?;
+            state.serialize_field("lastPorting", &self.last_porting)?;
+            state.end()
+        }
+    }
+}

@@ -61,3 +61,67 @@ pub mod v2024_08_29 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionAddonStatus` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    /// Where the subscription add-on is in its lifecycle.
+    ///
+    /// Open: a value this crate does not list is kept as `Unrecognized` and serialized back unchanged.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum SubscriptionAddonStatus {
+        /// `pending`: Bought, but not active yet.
+        Pending,
+        /// `initiated`: Waiting for something before activation, such as an unpaid invoice. Added in this version by inference: current pages list it, and no page pairs it with a version number.
+        Initiated,
+        /// `active`: In force on the subscription.
+        Active,
+        /// `ended`: No longer in force.
+        Ended,
+        /// A value the spec does not list, kept as received.
+        Unrecognized(::std::string::String),
+    }
+    impl SubscriptionAddonStatus {
+        /// The value as it appears in JSON.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Pending => "pending",
+                Self::Initiated => "initiated",
+                Self::Active => "active",
+                Self::Ended => "ended",
+                Self::Unrecognized(value) => value,
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for SubscriptionAddonStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "pending" => Self::Pending,
+                "initiated" => Self::Initiated,
+                "active" => Self::Active,
+                "ended" => Self::Ended,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SubscriptionAddonStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for SubscriptionAddonStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SubscriptionAddonStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::__private::deserialize_open_enum(deserializer)
+        }
+    }
+}

@@ -301,3 +301,160 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionChangeApplied` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
+    /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_nSEwF4cjSGfbNbnIeyhiQMMIzjbY",
+    ///   "data": {
+    ///     "object": "subscriptionChange",
+    ///     "id": "sch_iGWgMEQIMq3uKqNud487DG1bcH5p",
+    ///     "plan": {
+    ///       "object": "plan",
+    ///       "id": "pln_4lXb4I6sUl2p6SJPRPbz2O1WrFAh",
+    ///       "metadata": {"tier":"standard"},
+    ///       "allowances": {
+    ///         "dataBytes": null,
+    ///         "voiceSeconds": null,
+    ///         "smsMessages": null
+    ///       },
+    ///       "coverage": {
+    ///         "object": "coverage",
+    ///         "id": "us",
+    ///         "countries": [
+    ///           "US"
+    ///         ],
+    ///         "name": "United States"
+    ///       },
+    ///       "data": -1,
+    ///       "dataUnit": "byte",
+    ///       "description": "Unlimited calls and texts with 20GB of data.",
+    ///       "image": null,
+    ///       "limits": {
+    ///         "dataBytes": null,
+    ///         "throttling": null
+    ///       },
+    ///       "name": "Gigs Unlimited",
+    ///       "price": {
+    ///         "amount": 2999,
+    ///         "currency": "USD"
+    ///       },
+    ///       "provider": "p9",
+    ///       "requirements": {
+    ///         "address": "present",
+    ///         "device": "none",
+    ///         "user.birthday": "none",
+    ///         "user.fullName": "present"
+    ///       },
+    ///       "simTypes": [
+    ///         "eSIM",
+    ///         "pSIM"
+    ///       ],
+    ///       "sms": -1,
+    ///       "smsUnit": "message",
+    ///       "status": "available",
+    ///       "validity": {
+    ///         "minimumPeriods": 1,
+    ///         "type": "recurring",
+    ///         "unit": "month",
+    ///         "value": 1
+    ///       },
+    ///       "voice": -1,
+    ///       "voiceUnit": "second",
+    ///       "createdAt": "2023-11-02T15:20:00Z"
+    ///     },
+    ///     "requestedChange": {
+    ///       "plan": "pln_4lXb4I6sUl2p6SJPRPbz2O1WrFAh",
+    ///       "sim": null,
+    ///       "when": "now"
+    ///     },
+    ///     "sim": null,
+    ///     "status": "applied",
+    ///     "subscription": "sub_95jFkjRDWxNduuASNss36zfMHPZA",
+    ///     "appliedAt": "2024-06-18T14:22:09Z",
+    ///     "createdAt": "2024-06-18T14:22:01Z",
+    ///     "scheduledAt": null
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-06-18T14:22:10Z",
+    ///   "type": "com.gigs.subscriptionChange.applied",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SubscriptionChangeApplied {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: SubscriptionChange,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl SubscriptionChangeApplied {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.subscriptionChange.applied";
+    }
+    impl ::serde::Serialize for SubscriptionChangeApplied {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct("SubscriptionChangeApplied", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.subscriptionChange.applied")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

@@ -303,3 +303,162 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionChangeCreated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
+    /// `com.gigs.subscriptionChange.created`: Sent when a subscription change is created, whether it applies now or at renewal.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_1Lm8Qz4WkR7tXn2VbH5cJs9YpDfE",
+    ///   "data": {
+    ///     "object": "subscriptionChange",
+    ///     "id": "sch_8Vq3MzK6tRw1HyL9nXc4BfJ2sPdG",
+    ///     "plan": {
+    ///       "object": "plan",
+    ///       "id": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
+    ///       "allowances": {
+    ///         "dataBytes": 30000000000,
+    ///         "voiceSeconds": 60000,
+    ///         "smsMessages": 500
+    ///       },
+    ///       "coverage": {
+    ///         "object": "coverage",
+    ///         "id": "us",
+    ///         "countries": [
+    ///           "US"
+    ///         ],
+    ///         "name": "United States"
+    ///       },
+    ///       "data": 30000000000,
+    ///       "dataUnit": "byte",
+    ///       "description": null,
+    ///       "image": "https://cdn.example.com/plans/everyday-30.png",
+    ///       "limits": {
+    ///         "dataBytes": 50000000000,
+    ///         "throttling": {
+    ///           "thresholdBytes": 30000000000,
+    ///           "bandwidthBitsPerSecond": 256000
+    ///         }
+    ///       },
+    ///       "name": "Everyday 30 GB",
+    ///       "price": {
+    ///         "amount": 2500,
+    ///         "currency": "USD"
+    ///       },
+    ///       "provider": "p5",
+    ///       "requirements": {
+    ///         "address": "present",
+    ///         "device": "none",
+    ///         "user.birthday": "none",
+    ///         "user.fullName": "present"
+    ///       },
+    ///       "simTypes": [
+    ///         "eSIM",
+    ///         "pSIM"
+    ///       ],
+    ///       "sms": 500,
+    ///       "smsUnit": "message",
+    ///       "status": "available",
+    ///       "validity": {
+    ///         "minimumPeriods": 1,
+    ///         "type": "recurring",
+    ///         "unit": "day",
+    ///         "value": 30
+    ///       },
+    ///       "voice": 60000,
+    ///       "voiceUnit": "second",
+    ///       "createdAt": "2024-02-19T09:30:00Z"
+    ///     },
+    ///     "requestedChange": {
+    ///       "plan": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
+    ///       "sim": null,
+    ///       "when": "renewal"
+    ///     },
+    ///     "sim": null,
+    ///     "status": "pending",
+    ///     "subscription": "sub_3Nf6TyH9qWk2LmX8vRz4BcJ7pDsE",
+    ///     "appliedAt": null,
+    ///     "createdAt": "2024-09-05T17:26:41Z",
+    ///     "scheduledAt": "2024-09-21T00:00:00Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-09-05T17:26:42Z",
+    ///   "type": "com.gigs.subscriptionChange.created",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SubscriptionChangeCreated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: SubscriptionChange,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl SubscriptionChangeCreated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.subscriptionChange.created";
+    }
+    impl ::serde::Serialize for SubscriptionChangeCreated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct("SubscriptionChangeCreated", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.subscriptionChange.created")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

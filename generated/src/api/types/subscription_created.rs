@@ -347,3 +347,187 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionCreated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::subscription::v2025_05_22::Subscription;
+    /// `com.gigs.subscription.created`: Sent when a subscription is created, before it is active.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_sbANl0cVGiesQNxvqc3at8mtD0UL",
+    ///   "data": {
+    ///     "object": "subscription",
+    ///     "id": "sub_if7Dp72nWt7mpnRzrgNzY8Izr6gZ",
+    ///     "metadata": {
+    ///       "channel": "web"
+    ///     },
+    ///     "activatedAt": null,
+    ///     "canceledAt": null,
+    ///     "cancellationDetails": null,
+    ///     "createdAt": "2024-03-02T09:12:51Z",
+    ///     "currentPeriod": null,
+    ///     "earliestEndAt": null,
+    ///     "endedAt": null,
+    ///     "firstUsageAt": null,
+    ///     "lastPorting": null,
+    ///     "phoneNumber": null,
+    ///     "plan": {
+    ///       "object": "plan",
+    ///       "id": "pln_L3KVz5Fcp119kWXX3ZTwUKWx7Rmg",
+    ///       "metadata": {
+    ///         "tier": "standard"
+    ///       },
+    ///       "allowances": {
+    ///         "dataBytes": 21474836480,
+    ///         "voiceSeconds": null,
+    ///         "smsMessages": null
+    ///       },
+    ///       "coverage": {
+    ///         "object": "coverage",
+    ///         "id": "us",
+    ///         "countries": [
+    ///           "US"
+    ///         ],
+    ///         "name": "United States"
+    ///       },
+    ///       "data": 21474836480,
+    ///       "dataUnit": "byte",
+    ///       "description": "Unlimited calls and texts with 20GB of data.",
+    ///       "image": null,
+    ///       "limits": {
+    ///         "dataBytes": null,
+    ///         "throttling": null
+    ///       },
+    ///       "name": "Gigs Essentials",
+    ///       "price": {
+    ///         "amount": 1499,
+    ///         "currency": "USD"
+    ///       },
+    ///       "provider": "p9",
+    ///       "requirements": {
+    ///         "address": "present",
+    ///         "device": "none",
+    ///         "user.birthday": "none",
+    ///         "user.fullName": "present"
+    ///       },
+    ///       "simTypes": [
+    ///         "eSIM",
+    ///         "pSIM"
+    ///       ],
+    ///       "sms": -1,
+    ///       "smsUnit": "message",
+    ///       "status": "available",
+    ///       "validity": {
+    ///         "minimumPeriods": 1,
+    ///         "type": "recurring",
+    ///         "unit": "month",
+    ///         "value": 1
+    ///       },
+    ///       "voice": -1,
+    ///       "voiceUnit": "second",
+    ///       "createdAt": "2023-11-02T15:20:00Z"
+    ///     },
+    ///     "sim": {
+    ///       "object": "sim",
+    ///       "id": "sim_hXBmNClKGVCpNTA2ThQZpN9GzY9T",
+    ///       "iccid": "89014103271234567894",
+    ///       "provider": "p9",
+    ///       "status": "active",
+    ///       "type": "eSIM",
+    ///       "createdAt": "2024-03-02T09:12:40Z"
+    ///     },
+    ///     "status": "pending",
+    ///     "user": {
+    ///       "object": "user",
+    ///       "id": "usr_JwbsLQxGbjmt9SDmtxO2u2XlK69u",
+    ///       "metadata": {
+    ///         "crmId": "C-88412"
+    ///       },
+    ///       "birthday": "1991-08-23",
+    ///       "createdAt": "2024-03-01T20:41:09Z",
+    ///       "email": "priya.natarajan@example.com",
+    ///       "emailVerified": true,
+    ///       "fullName": "Priya Natarajan",
+    ///       "preferredLocale": "en-US",
+    ///       "status": "active"
+    ///     }
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2025-07-02T09:12:52Z",
+    ///   "type": "com.gigs.subscription.created",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SubscriptionCreated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Subscription,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl SubscriptionCreated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.subscription.created";
+    }
+    impl ::serde::Serialize for SubscriptionCreated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("SubscriptionCreated", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.subscription.created")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

@@ -567,3 +567,290 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionPreviousData` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::cancellation_details::v2024_08_29::CancellationDetails;
+    use crate::api::types::period::v2024_08_29::Period;
+    use crate::api::types::plan::v2024_08_29::Plan;
+    use crate::api::types::porting::v2024_08_29::Porting;
+    use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
+    use crate::api::types::user::v2024_08_29::User;
+    /// The values that fields of a `Subscription` had before an update: only the fields that changed are present.
+    ///
+    /// A changed nested object is present whole. For a nullable field, `Some(None)` means it was `null` before, while `None` means it did not change.
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SubscriptionPreviousData {
+        /// The subscription's unique id, prefixed `sub_`.
+        ///
+        /// Example: `sub_0SNlurA049MEWV2gSfSxi00xlPIi`
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// String key-value pairs attached to the subscription. Absent from the documented 2024-10-28 payloads; treated as optional.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub metadata: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+        /// When the subscription became active; null until it has.
+        ///
+        /// Example: `2024-03-02T09:14:05Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "activatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub activated_at: ::std::option::Option<
+            ::std::option::Option<::jiff::Timestamp>,
+        >,
+        /// When the subscription was canceled; null unless it was.
+        ///
+        /// Example: `2024-09-30T17:02:44Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "canceledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub canceled_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
+        /// Why the subscription was canceled; null unless it was.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "cancellationDetails",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub cancellation_details: ::std::option::Option<
+            ::std::option::Option<CancellationDetails>,
+        >,
+        /// When the subscription was created.
+        ///
+        /// Example: `2024-03-02T09:12:51Z`
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "createdAt", default)]
+        pub created_at: ::std::option::Option<::jiff::Timestamp>,
+        /// The billing period the subscription is in now; null when it is in none.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "currentPeriod",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub current_period: ::std::option::Option<::std::option::Option<Period>>,
+        /// The earliest moment the subscription may end, given the plan's minimum term; null when there is no such limit.
+        ///
+        /// Example: `2025-03-02T09:14:05Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "earliestEndAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub earliest_end_at: ::std::option::Option<
+            ::std::option::Option<::jiff::Timestamp>,
+        >,
+        /// When the subscription ended; null while it has not.
+        ///
+        /// Example: `2024-10-02T00:00:00Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "endedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
+        /// When the subscription was first used on the network; null before that.
+        ///
+        /// Example: `2024-03-02T09:31:27Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "firstUsageAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub first_usage_at: ::std::option::Option<
+            ::std::option::Option<::jiff::Timestamp>,
+        >,
+        /// The subscription's phone number in E.164 format; null until one is assigned.
+        ///
+        /// Example: `+4915123456789`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "phoneNumber",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub phone_number: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        /// The plan the subscription is on.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub plan: ::std::option::Option<Plan>,
+        /// The SIM the subscription uses; null when it has none.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub sim: ::std::option::Option<::std::option::Option<Sim>>,
+        /// Where the subscription is in its lifecycle.
+        ///
+        /// Example: `active`
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub status: ::std::option::Option<SubscriptionStatus>,
+        /// The user who owns the subscription.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub user: ::std::option::Option<User>,
+        /// The most recent porting of a phone number to the subscription; null when the number was never ported. It replaces `porting`. That the rename belongs to this version is inferred: Gigs' current pages show `lastPorting`, and no page pairs it with a version number.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "lastPorting",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub last_porting: ::std::option::Option<::std::option::Option<Porting>>,
+    }
+    impl ::serde::Serialize for SubscriptionPreviousData {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct(
+                    "SubscriptionPreviousData",
+                    usize::from(self.id.is_some()) + usize::from(self.metadata.is_some())
+                        + usize::from(self.activated_at.is_some())
+                        + usize::from(self.canceled_at.is_some())
+                        + usize::from(self.cancellation_details.is_some())
+                        + usize::from(self.created_at.is_some())
+                        + usize::from(self.current_period.is_some())
+                        + usize::from(self.earliest_end_at.is_some())
+                        + usize::from(self.ended_at.is_some())
+                        + usize::from(self.first_usage_at.is_some())
+                        + usize::from(self.phone_number.is_some())
+                        + usize::from(self.plan.is_some())
+                        + usize::from(self.sim.is_some())
+                        + usize::from(self.status.is_some())
+                        + usize::from(self.user.is_some())
+                        + usize::from(self.last_porting.is_some()),
+                )?;
+            match &self.id {
+                ::std::option::Option::Some(value) => state.serialize_field("id", value)?,
+                ::std::option::Option::None => state.skip_field("id")?,
+            }
+            match &self.metadata {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("metadata", value)?
+                }
+                ::std::option::Option::None => state.skip_field("metadata")?,
+            }
+            match &self.activated_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("activatedAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("activatedAt")?,
+            }
+            match &self.canceled_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("canceledAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("canceledAt")?,
+            }
+            match &self.cancellation_details {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("cancellationDetails", value)?
+                }
+                ::std::option::Option::None => state.skip_field("cancellationDetails")?,
+            }
+            match &self.created_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("createdAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("createdAt")?,
+            }
+            match &self.current_period {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("currentPeriod", value)?
+                }
+                ::std::option::Option::None => state.skip_field("currentPeriod")?,
+            }
+            match &self.earliest_end_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("earliestEndAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("earliestEndAt")?,
+            }
+            match &self.ended_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("endedAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("endedAt")?,
+            }
+            match &self.first_usage_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("firstUsageAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("firstUsageAt")?,
+            }
+            match &self.phone_number {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("phoneNumber", value)?
+                }
+                ::std::option::Option::None => state.skip_field("phoneNumber")?,
+            }
+            match &self.plan {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("plan", value)?
+                }
+                ::std::option::Option::None => state.skip_field("plan")?,
+            }
+            match &self.sim {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("sim", value)?
+                }
+                ::std::option::Option::None => state.skip_field("sim")?,
+            }
+            match &self.status {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("status", value)?
+                }
+                ::std::option::Option::None => state.skip_field("status")?,
+            }
+            match &self.user {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("user", value)?
+                }
+                ::std::option::Option::None => state.skip_field("user")?,
+            }
+            match &self.last_porting {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("lastPorting", value)?
+                }
+                ::std::option::Option::None => state.skip_field("lastPorting")?,
+            }
+            state.end()
+        }
+    }
+}

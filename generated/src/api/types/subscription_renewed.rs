@@ -459,3 +459,242 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionRenewed` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::subscription::v2025_05_22::Subscription;
+    /// `com.gigs.subscription.renewed`: Sent when a subscription starts a new period. Its page does not show a version; it is kept in every version.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_4vDyx9hV7qafdsG0wgcTyse5GXex",
+    ///   "data": {
+    ///     "object": "subscription",
+    ///     "id": "sub_zwz1Jg7vfsEyTALPON6BHZ1yCVpa",
+    ///     "metadata": {
+    ///       "channel": "web"
+    ///     },
+    ///     "activatedAt": "2024-03-02T09:14:05Z",
+    ///     "canceledAt": null,
+    ///     "cancellationDetails": null,
+    ///     "createdAt": "2024-03-02T09:12:51Z",
+    ///     "currentPeriod": {
+    ///       "number": 3,
+    ///       "start": "2024-05-02T09:14:05Z",
+    ///       "end": "2024-06-02T09:14:05Z"
+    ///     },
+    ///     "earliestEndAt": "2024-04-02T09:14:05Z",
+    ///     "endedAt": null,
+    ///     "firstUsageAt": "2024-03-02T09:31:27Z",
+    ///     "lastPorting": {
+    ///       "object": "porting",
+    ///       "id": "prt_Kl9jEsIe53uj0Bg3O3CSjyoEXP7n",
+    ///       "accountNumber": "7729104455",
+    ///       "accountPinExists": true,
+    ///       "accountType": null,
+    ///       "address": {
+    ///         "city": "Austin",
+    ///         "country": "US",
+    ///         "line1": "1100 Congress Avenue",
+    ///         "line2": null,
+    ///         "postalCode": "78701",
+    ///         "state": "TX"
+    ///       },
+    ///       "behavior": "portIn",
+    ///       "billingPinExists": false,
+    ///       "birthday": "1991-08-23",
+    ///       "declinedAttempts": 0,
+    ///       "declinedCode": null,
+    ///       "declinedMessage": null,
+    ///       "donorProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_NdXKVbMFMUoDbrrSC5Tuovj2tEO6",
+    ///         "name": "Verizon",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "donorProviderApproval": true,
+    ///       "expiredAt": null,
+    ///       "failedAt": null,
+    ///       "firstName": "Priya",
+    ///       "lastDeclinedAt": null,
+    ///       "lastName": "Natarajan",
+    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
+    ///       "phoneNumber": "+15125550147",
+    ///       "provider": "p9",
+    ///       "recipientProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_HpbdlZ68vLvcVklZjssphLS2Nwg9",
+    ///         "name": "Gigs US",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "required": [],
+    ///       "status": "completed",
+    ///       "subscription": "sub_zwz1Jg7vfsEyTALPON6BHZ1yCVpa",
+    ///       "user": "usr_gw4FGdfsAj4jhQVuvAb7BWq0CJar",
+    ///       "canceledAt": null,
+    ///       "completedAt": "2024-03-03T06:00:00Z",
+    ///       "createdAt": "2024-03-02T09:12:55Z"
+    ///     },
+    ///     "phoneNumber": "+15125550147",
+    ///     "plan": {
+    ///       "object": "plan",
+    ///       "id": "pln_RoGHOhZnmTOfPHSleuGPn1WQnJSX",
+    ///       "metadata": {
+    ///         "tier": "standard"
+    ///       },
+    ///       "allowances": {
+    ///         "dataBytes": 21474836480,
+    ///         "voiceSeconds": null,
+    ///         "smsMessages": null
+    ///       },
+    ///       "coverage": {
+    ///         "object": "coverage",
+    ///         "id": "us",
+    ///         "countries": [
+    ///           "US"
+    ///         ],
+    ///         "name": "United States"
+    ///       },
+    ///       "data": 21474836480,
+    ///       "dataUnit": "byte",
+    ///       "description": "Unlimited calls and texts with 20GB of data.",
+    ///       "image": null,
+    ///       "limits": {
+    ///         "dataBytes": null,
+    ///         "throttling": null
+    ///       },
+    ///       "name": "Gigs Essentials",
+    ///       "price": {
+    ///         "amount": 1499,
+    ///         "currency": "USD"
+    ///       },
+    ///       "provider": "p9",
+    ///       "requirements": {
+    ///         "address": "present",
+    ///         "device": "none",
+    ///         "user.birthday": "none",
+    ///         "user.fullName": "present"
+    ///       },
+    ///       "simTypes": [
+    ///         "eSIM",
+    ///         "pSIM"
+    ///       ],
+    ///       "sms": -1,
+    ///       "smsUnit": "message",
+    ///       "status": "available",
+    ///       "validity": {
+    ///         "minimumPeriods": 1,
+    ///         "type": "recurring",
+    ///         "unit": "month",
+    ///         "value": 1
+    ///       },
+    ///       "voice": -1,
+    ///       "voiceUnit": "second",
+    ///       "createdAt": "2023-11-02T15:20:00Z"
+    ///     },
+    ///     "sim": {
+    ///       "object": "sim",
+    ///       "id": "sim_p9HqHPobPJuOxxWclKezNWeLkdfX",
+    ///       "iccid": "89014103271234567894",
+    ///       "provider": "p9",
+    ///       "status": "active",
+    ///       "type": "eSIM",
+    ///       "createdAt": "2024-03-02T09:12:40Z"
+    ///     },
+    ///     "status": "active",
+    ///     "user": {
+    ///       "object": "user",
+    ///       "id": "usr_gw4FGdfsAj4jhQVuvAb7BWq0CJar",
+    ///       "metadata": {
+    ///         "crmId": "C-88412"
+    ///       },
+    ///       "birthday": "1991-08-23",
+    ///       "createdAt": "2024-03-01T20:41:09Z",
+    ///       "email": "priya.natarajan@example.com",
+    ///       "emailVerified": true,
+    ///       "fullName": "Priya Natarajan",
+    ///       "preferredLocale": "en-US",
+    ///       "status": "active"
+    ///     }
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2025-07-02T09:14:06Z",
+    ///   "type": "com.gigs.subscription.renewed",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "system"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SubscriptionRenewed {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Subscription,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl SubscriptionRenewed {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.subscription.renewed";
+    }
+    impl ::serde::Serialize for SubscriptionRenewed {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("SubscriptionRenewed", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.subscription.renewed")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

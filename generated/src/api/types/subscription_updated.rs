@@ -499,3 +499,263 @@ pub mod v2024_12_20 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionUpdated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::subscription::v2025_05_22::Subscription;
+    use crate::api::types::subscription_previous_data::v2025_05_22::SubscriptionPreviousData;
+    /// `com.gigs.subscription.updated`: Sent when a subscription changes. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_tVBIENMQIRdUH9xTTkjUcb2i5cts",
+    ///   "data": {
+    ///     "object": "subscription",
+    ///     "id": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
+    ///     "metadata": {
+    ///       "channel": "web"
+    ///     },
+    ///     "activatedAt": "2024-03-02T09:14:05Z",
+    ///     "canceledAt": null,
+    ///     "cancellationDetails": null,
+    ///     "createdAt": "2024-03-02T09:12:51Z",
+    ///     "currentPeriod": {
+    ///       "number": 3,
+    ///       "start": "2024-05-02T09:14:05Z",
+    ///       "end": "2024-06-02T09:14:05Z"
+    ///     },
+    ///     "earliestEndAt": "2024-04-02T09:14:05Z",
+    ///     "endedAt": null,
+    ///     "firstUsageAt": "2024-03-02T09:31:27Z",
+    ///     "lastPorting": {
+    ///       "object": "porting",
+    ///       "id": "prt_KOneBfEPAWiO12iN2jWxErBda4T0",
+    ///       "accountNumber": "7729104455",
+    ///       "accountPinExists": true,
+    ///       "accountType": null,
+    ///       "address": {
+    ///         "city": "Austin",
+    ///         "country": "US",
+    ///         "line1": "1100 Congress Avenue",
+    ///         "line2": null,
+    ///         "postalCode": "78701",
+    ///         "state": "TX"
+    ///       },
+    ///       "behavior": "portIn",
+    ///       "billingPinExists": false,
+    ///       "birthday": "1991-08-23",
+    ///       "declinedAttempts": 0,
+    ///       "declinedCode": null,
+    ///       "declinedMessage": null,
+    ///       "donorProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_gXw9FG0HPhReqlshw5HykKXycEkd",
+    ///         "name": "Verizon",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "donorProviderApproval": true,
+    ///       "expiredAt": null,
+    ///       "failedAt": null,
+    ///       "firstName": "Priya",
+    ///       "lastDeclinedAt": null,
+    ///       "lastName": "Natarajan",
+    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
+    ///       "phoneNumber": "+15125550147",
+    ///       "provider": "p9",
+    ///       "recipientProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_AmZvCnlEYbhJBUuD9StEKkY30mmP",
+    ///         "name": "Gigs US",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "required": [],
+    ///       "status": "completed",
+    ///       "subscription": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
+    ///       "user": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
+    ///       "canceledAt": null,
+    ///       "completedAt": "2024-03-03T06:00:00Z",
+    ///       "createdAt": "2024-03-02T09:12:55Z"
+    ///     },
+    ///     "phoneNumber": "+15125550199",
+    ///     "plan": {
+    ///       "object": "plan",
+    ///       "id": "pln_k2bi4c2Mnko4uGFdHwsu692MKW2v",
+    ///       "metadata": {
+    ///         "tier": "standard"
+    ///       },
+    ///       "allowances": {
+    ///         "dataBytes": 21474836480,
+    ///         "voiceSeconds": null,
+    ///         "smsMessages": null
+    ///       },
+    ///       "coverage": {
+    ///         "object": "coverage",
+    ///         "id": "us",
+    ///         "countries": [
+    ///           "US"
+    ///         ],
+    ///         "name": "United States"
+    ///       },
+    ///       "data": 21474836480,
+    ///       "dataUnit": "byte",
+    ///       "description": "Unlimited calls and texts with 20GB of data.",
+    ///       "image": null,
+    ///       "limits": {
+    ///         "dataBytes": null,
+    ///         "throttling": null
+    ///       },
+    ///       "name": "Gigs Essentials",
+    ///       "price": {
+    ///         "amount": 1499,
+    ///         "currency": "USD"
+    ///       },
+    ///       "provider": "p9",
+    ///       "requirements": {
+    ///         "address": "present",
+    ///         "device": "none",
+    ///         "user.birthday": "none",
+    ///         "user.fullName": "present"
+    ///       },
+    ///       "simTypes": [
+    ///         "eSIM",
+    ///         "pSIM"
+    ///       ],
+    ///       "sms": -1,
+    ///       "smsUnit": "message",
+    ///       "status": "available",
+    ///       "validity": {
+    ///         "minimumPeriods": 1,
+    ///         "type": "recurring",
+    ///         "unit": "month",
+    ///         "value": 1
+    ///       },
+    ///       "voice": -1,
+    ///       "voiceUnit": "second",
+    ///       "createdAt": "2023-11-02T15:20:00Z"
+    ///     },
+    ///     "sim": {
+    ///       "object": "sim",
+    ///       "id": "sim_LHlvlSswTfsM6CDNcbDDCc1nkYa5",
+    ///       "iccid": "89014103271234567894",
+    ///       "provider": "p9",
+    ///       "status": "active",
+    ///       "type": "eSIM",
+    ///       "createdAt": "2024-03-02T09:12:40Z"
+    ///     },
+    ///     "status": "active",
+    ///     "user": {
+    ///       "object": "user",
+    ///       "id": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
+    ///       "metadata": {
+    ///         "crmId": "C-88412"
+    ///       },
+    ///       "birthday": "1991-08-23",
+    ///       "createdAt": "2024-03-01T20:41:09Z",
+    ///       "email": "priya.natarajan@example.com",
+    ///       "emailVerified": true,
+    ///       "fullName": "Priya Natarajan",
+    ///       "preferredLocale": "en-US",
+    ///       "status": "active"
+    ///     }
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "previousData": {
+    ///     "phoneNumber": "+15125550147",
+    ///     "metadata": {}
+    ///   },
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2025-07-07T13:02:44Z",
+    ///   "type": "com.gigs.subscription.updated",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SubscriptionUpdated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: Subscription,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "previousData", default)]
+        pub previous_data: ::std::option::Option<SubscriptionPreviousData>,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl SubscriptionUpdated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.subscription.updated";
+    }
+    impl ::serde::Serialize for SubscriptionUpdated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct(
+                    "SubscriptionUpdated",
+                    11 + usize::from(self.previous_data.is_some()),
+                )?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            match &self.previous_data {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("previousData", value)?
+                }
+                ::std::option::Option::None => state.skip_field("previousData")?,
+            }
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.subscription.updated")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

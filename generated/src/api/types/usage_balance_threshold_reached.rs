@@ -40,7 +40,11 @@ pub mod v2024_08_29 {
     ///     "usedPercent": 90,
     ///     "remainingPercent": 10,
     ///     "usableFrom": "2024-10-02T09:14:05Z",
-    ///     "usableUntil": "2024-11-02T09:14:05Z"
+    ///     "usableUntil": "2024-11-02T09:14:05Z",
+    ///     "source": {
+    ///       "type": "subscriptionPeriod",
+    ///       "subscriptionPeriod": 8
+    ///     }
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",
@@ -106,6 +110,127 @@ pub mod v2024_08_29 {
             state.serialize_field("time", &self.time)?;
             state.serialize_field("type", "com.gigs.usageBalance.thresholdReached")?;
             state.serialize_field("version", &self.version)?;
+            state.end()
+        }
+    }
+}
+#[cfg(feature = "v2025-05-22")]
+/// `UsageBalanceThresholdReached` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::usage_balance::v2024_08_29::UsageBalance;
+    /// `com.gigs.usageBalance.thresholdReached`: Sent when a usage balance reaches a usage threshold, such as 90% used. Only the current page of it was seen; it is kept in every version, the lenient choice.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_XoJdVlRWnE0gMATvzborudrcUKUp",
+    ///   "data": {
+    ///     "object": "usageBalance",
+    ///     "id": "ubl_9xypJldwWXAa66F6n1KaKXT7tA1z",
+    ///     "allowance": {
+    ///       "object": "allowance",
+    ///       "id": "alw_M3pVfpL01raBXzwsT26yhtLUUBZH",
+    ///       "name": "Data",
+    ///       "type": "data",
+    ///       "coverage": {
+    ///         "object": "coverage",
+    ///         "id": "us",
+    ///         "countries": [
+    ///           "US"
+    ///         ],
+    ///         "name": "United States"
+    ///       },
+    ///       "limit": 21474836480,
+    ///       "unit": "bytes"
+    ///     },
+    ///     "subscription": "sub_HtPAuyysNRzVlxGxG7PTt0qC1huK",
+    ///     "source": {
+    ///       "type": "subscriptionPeriod",
+    ///       "subscriptionPeriod": 8
+    ///     },
+    ///     "unit": "bytes",
+    ///     "used": 19327352832,
+    ///     "limit": 21474836480,
+    ///     "remaining": 2147483648,
+    ///     "usedPercent": 90,
+    ///     "remainingPercent": 10,
+    ///     "usableFrom": "2024-10-02T09:14:05Z",
+    ///     "usableUntil": "2024-11-02T09:14:05Z"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-10-27T21:18:40Z",
+    ///   "type": "com.gigs.usageBalance.thresholdReached",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct UsageBalanceThresholdReached {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: UsageBalance,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl UsageBalanceThresholdReached {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.usageBalance.thresholdReached";
+    }
+    impl ::serde::Serialize for UsageBalanceThresholdReached {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct("UsageBalanceThresholdReached", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.usageBalance.thresholdReached")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
             state.end()
         }
     }

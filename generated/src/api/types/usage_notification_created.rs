@@ -104,3 +104,114 @@ pub mod v2024_08_29 {
         }
     }
 }
+#[cfg(feature = "v2025-05-22")]
+/// `UsageNotificationCreated` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::actor::v2025_05_22::Actor;
+    use crate::api::types::usage_notification::v2024_08_29::UsageNotification;
+    /// `com.gigs.usageNotification.created`: Sent when a usage notification is created: when a subscription is first used, passes 70%, 90% or 100% of an allowance, or is throttled.
+    ///
+    /// # Example (API version 2025-05-22)
+    ///
+    /// ```json
+    /// {
+    ///   "object": "event",
+    ///   "id": "evt_2Wz8Lq5KmR1tXn7VbH4cJs3YpDfG",
+    ///   "data": {
+    ///     "object": "usageNotification",
+    ///     "subscription": "sub_3Nf6TyH9qWk2LmX8vRz4BcJ7pDsE",
+    ///     "thresholdExceeded": {
+    ///       "type": "data",
+    ///       "at": "2024-09-14T21:47:03Z",
+    ///       "data": {
+    ///         "allowanceBytes": 30000000000,
+    ///         "usageBytes": 27000000000
+    ///       },
+    ///       "percentage": 90,
+    ///       "sms": {
+    ///         "allowanceMessages": 500,
+    ///         "usageMessages": 112
+    ///       },
+    ///       "subscriptionAddons": [],
+    ///       "voice": {
+    ///         "allowanceSeconds": 60000,
+    ///         "usageSeconds": 18240
+    ///       }
+    ///     },
+    ///     "throttled": null,
+    ///     "type": "thresholdExceeded"
+    ///   },
+    ///   "datacontenttype": "application/json",
+    ///   "project": "acme-mobile",
+    ///   "source": "https://api.gigs.com",
+    ///   "specversion": "1.0",
+    ///   "time": "2024-09-14T21:47:05Z",
+    ///   "type": "com.gigs.usageNotification.created",
+    ///   "version": "2025-05-22",
+    ///   "actor": {
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///   }
+    /// }
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct UsageNotificationCreated {
+        /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
+        ///
+        /// Example: `evt_0SNlurA049MEWV5gNTcQ5A07h3Ol`
+        pub id: ::std::string::String,
+        /// The resource the event concerns; which kind of object it is follows from `type`.
+        pub data: UsageNotification,
+        /// RFC 2046 media type of `data`; Gigs uses `application/json`.
+        ///
+        /// Example: `application/json`
+        pub datacontenttype: ::std::string::String,
+        /// Id of the Gigs project in which the event happened.
+        ///
+        /// Example: `gigs`
+        pub project: ::std::string::String,
+        /// URI of the system that emitted the event.
+        ///
+        /// Example: `https://api.gigs.com`
+        pub source: ::std::string::String,
+        /// Version of the CloudEvents specification the envelope follows.
+        ///
+        /// Example: `1.0`
+        pub specversion: ::std::string::String,
+        /// When the event happened (RFC 3339, UTC).
+        ///
+        /// Example: `2022-03-16T14:12:42Z`
+        pub time: ::jiff::Timestamp,
+        /// The dated API version in which both the envelope and `data` were serialized.
+        ///
+        /// Example: `2024-08-29`
+        pub version: ::std::string::String,
+        /// Who or what caused the event. New in this version, where the docs mark it required; no page of an earlier version shows it.
+        pub actor: Actor,
+    }
+    impl UsageNotificationCreated {
+        /// The event's `type`.
+        pub const TYPE: &'static str = "com.gigs.usageNotification.created";
+    }
+    impl ::serde::Serialize for UsageNotificationCreated {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer.serialize_struct("UsageNotificationCreated", 11)?;
+            state.serialize_field("object", "event")?;
+            state.serialize_field("id", &self.id)?;
+            state.serialize_field("data", &self.data)?;
+            state.serialize_field("datacontenttype", &self.datacontenttype)?;
+            state.serialize_field("project", &self.project)?;
+            state.serialize_field("source", &self.source)?;
+            state.serialize_field("specversion", &self.specversion)?;
+            state.serialize_field("time", &self.time)?;
+            state.serialize_field("type", "com.gigs.usageNotification.created")?;
+            state.serialize_field("version", &self.version)?;
+            state.serialize_field("actor", &self.actor)?;
+            state.end()
+        }
+    }
+}

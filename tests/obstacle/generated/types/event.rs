@@ -69,6 +69,14 @@ pub mod v2024_01_01 {
                 Self::Unknown(event) => event.event_type(),
             }
         }
+        /// The event as received, when this version does not type it
+        /// ([`Event::Unknown`]).
+        pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+            match self {
+                Self::Unknown(event) => ::std::option::Option::Some(event),
+                _ => ::std::option::Option::None,
+            }
+        }
         /// The event's `id`, unique per event: the key to de-duplicate deliveries on.
         pub fn id(&self) -> &str {
             match self {
@@ -182,6 +190,14 @@ pub mod v2024_02_01 {
                 Self::WidgetPartAdded(_) => WidgetPartAdded::TYPE,
                 Self::WidgetUpdated(_) => WidgetUpdated::TYPE,
                 Self::Unknown(event) => event.event_type(),
+            }
+        }
+        /// The event as received, when this version does not type it
+        /// ([`Event::Unknown`]).
+        pub fn untyped(&self) -> ::std::option::Option<&crate::RawEvent> {
+            match self {
+                Self::Unknown(event) => ::std::option::Option::Some(event),
+                _ => ::std::option::Option::None,
             }
         }
         /// The event's `id`, unique per event: the key to de-duplicate deliveries on.
