@@ -10,7 +10,10 @@ use serde_saphyr::Spanned;
 use super::span_of;
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::load::{Loaded, VersionFiles};
-use crate::spec::{EnumFile, EnumValueSpec, EventFile, FieldSpec, ObjectFile, UnionFile};
+use crate::spec::{
+    EnumFile, EnumValueSpec, EventFile, FieldSpec, ObjectFile, ObjectPatch, OrderedMap,
+    RemovedFile, UnionFile,
+};
 
 /// A field as written, with the file it was written in (a patch may add
 /// fields to an object defined in another file).
@@ -114,6 +117,14 @@ impl Drafts {
         for union in &files.unions {
             self.unions.insert(union.name.clone(), union.clone());
         }
+        self.apply_events(date, files, diagnostics);
+        if let Some(removed) = &files.removed {
+            self.apply_removed(removed, is_first, diagnostics);
+        }
+    }
+
+    /// The version's event files, each replacing its type's earlier one.
+    fn apply_events(&mut self, date: &str, files: &VersionFiles, diagnostics: &mut Diagnostics) {
         let mut defined_here: BTreeMap<&str, &Path> = BTreeMap::new();
         for event in &files.events {
             let event_type = event.content.event_type.value.as_str();
@@ -140,43 +151,52 @@ impl Drafts {
                 },
             );
         }
-        if let Some(removed) = &files.removed {
-            if is_first {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Span::file(&removed.path),
-                        "the first version has nothing to remove",
-                    )
-                    .hint("delete `removed.yaml` from the first version"),
-                );
-                return;
-            }
-            let lists = [
-                ("object", &removed.content.objects),
-                ("enum", &removed.content.enums),
-                ("union", &removed.content.unions),
-                ("event", &removed.content.events),
-            ];
-            for (kind, names) in lists {
-                for name in names {
-                    let existed = match kind {
-                        "object" => self.objects.remove(&name.value).is_some(),
-                        "enum" => self.enums.remove(&name.value).is_some(),
-                        "union" => self.unions.remove(&name.value).is_some(),
-                        _ => self.events.remove(&name.value).is_some(),
-                    };
-                    if !existed {
-                        diagnostics.push(
-                            Diagnostic::new(
-                                span_of(&removed.path, name),
-                                format!(
-                                    "removes the {kind} `{}`, which the previous version does not have",
-                                    name.value
-                                ),
-                            )
-                            .hint("check the name; only definitions of earlier versions can be removed"),
-                        );
-                    }
+    }
+
+    /// `removed.yaml`: definitions of earlier versions that end here.
+    fn apply_removed(
+        &mut self,
+        removed: &Loaded<RemovedFile>,
+        is_first: bool,
+        diagnostics: &mut Diagnostics,
+    ) {
+        if is_first {
+            diagnostics.push(
+                Diagnostic::new(
+                    Span::file(&removed.path),
+                    "the first version has nothing to remove",
+                )
+                .hint("delete `removed.yaml` from the first version"),
+            );
+            return;
+        }
+        let lists = [
+            ("object", &removed.content.objects),
+            ("enum", &removed.content.enums),
+            ("union", &removed.content.unions),
+            ("event", &removed.content.events),
+        ];
+        for (kind, names) in lists {
+            for name in names {
+                let existed = match kind {
+                    "object" => self.objects.remove(&name.value).is_some(),
+                    "enum" => self.enums.remove(&name.value).is_some(),
+                    "union" => self.unions.remove(&name.value).is_some(),
+                    _ => self.events.remove(&name.value).is_some(),
+                };
+                if !existed {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            span_of(&removed.path, name),
+                            format!(
+                                "removes the {kind} `{}`, which the previous version does not have",
+                                name.value
+                            ),
+                        )
+                        .hint(
+                            "check the name; only definitions of earlier versions can be removed",
+                        ),
+                    );
                 }
             }
         }
@@ -190,16 +210,6 @@ fn object_draft(
     diagnostics: &mut Diagnostics,
 ) -> Option<ObjectDraft> {
     let content = &file.content;
-    let fields_of = |map: &crate::spec::OrderedMap<FieldSpec>| -> Vec<FieldDraft> {
-        map.0
-            .iter()
-            .map(|(wire, spec)| FieldDraft {
-                wire: wire.clone(),
-                file: file.path.clone(),
-                spec: spec.clone(),
-            })
-            .collect()
-    };
     match (&content.patch, &content.fields) {
         (Some(_), _) if content.description.is_some() || content.fields.is_some() => {
             diagnostics.push(
@@ -225,43 +235,13 @@ fn object_draft(
                 );
                 return None;
             };
-            if let Some(description) = &patch.description {
-                draft.description = Some(description.clone());
-            }
-            for field in patch.set.iter().flat_map(fields_of) {
-                match draft
-                    .fields
-                    .iter_mut()
-                    .find(|existing| existing.wire.value == field.wire.value)
-                {
-                    Some(existing) => *existing = field,
-                    None => draft.fields.push(field),
-                }
-            }
-            for removed in patch.remove.iter().flatten() {
-                let before = draft.fields.len();
-                draft
-                    .fields
-                    .retain(|field| field.wire.value != removed.value);
-                if draft.fields.len() == before {
-                    diagnostics.push(
-                        Diagnostic::new(
-                            span_of(&file.path, removed),
-                            format!(
-                                "removes the field `{}`, which `{}` does not have",
-                                removed.value, file.name
-                            ),
-                        )
-                        .hint("check the field's wire name"),
-                    );
-                }
-            }
+            patch_object(&mut draft, patch, file, diagnostics);
             Some(draft)
         }
         (None, Some(fields)) => Some(ObjectDraft {
             file: file.path.clone(),
             description: content.description.clone(),
-            fields: fields_of(fields),
+            fields: field_drafts(fields, &file.path),
         }),
         (None, None) => {
             diagnostics.push(
@@ -269,6 +249,63 @@ fn object_draft(
                     .hint("a complete definition has `description` and `fields`; a change of an earlier version is a `patch`"),
             );
             previous
+        }
+    }
+}
+
+/// The fields of a map, each remembering its file.
+fn field_drafts(map: &OrderedMap<FieldSpec>, file: &Path) -> Vec<FieldDraft> {
+    map.0
+        .iter()
+        .map(|(wire, spec)| FieldDraft {
+            wire: wire.clone(),
+            file: file.to_path_buf(),
+            spec: spec.clone(),
+        })
+        .collect()
+}
+
+/// Applies an object's `patch`: a new description, fields set (replaced in
+/// place or added at the end) and fields removed.
+fn patch_object(
+    draft: &mut ObjectDraft,
+    patch: &ObjectPatch,
+    file: &Loaded<ObjectFile>,
+    diagnostics: &mut Diagnostics,
+) {
+    if let Some(description) = &patch.description {
+        draft.description = Some(description.clone());
+    }
+    for field in patch
+        .set
+        .iter()
+        .flat_map(|set| field_drafts(set, &file.path))
+    {
+        match draft
+            .fields
+            .iter_mut()
+            .find(|existing| existing.wire.value == field.wire.value)
+        {
+            Some(existing) => *existing = field,
+            None => draft.fields.push(field),
+        }
+    }
+    for removed in patch.remove.iter().flatten() {
+        let before = draft.fields.len();
+        draft
+            .fields
+            .retain(|field| field.wire.value != removed.value);
+        if draft.fields.len() == before {
+            diagnostics.push(
+                Diagnostic::new(
+                    span_of(&file.path, removed),
+                    format!(
+                        "removes the field `{}`, which `{}` does not have",
+                        removed.value, file.name
+                    ),
+                )
+                .hint("check the field's wire name"),
+            );
         }
     }
 }

@@ -39,7 +39,7 @@ impl VersionResolver<'_> {
         }
         let mut variants: Vec<UnionVariant> = Vec::new();
         for (wire, spec) in &content.variants.0 {
-            if let Some(variant) = self.variant(&rust_name, &tag, wire, spec, file, &variants) {
+            if let Some(variant) = self.variant(&rust_name, wire, spec, file, &variants) {
                 variants.push(variant);
             }
         }
@@ -60,7 +60,6 @@ impl VersionResolver<'_> {
     fn variant(
         &mut self,
         union: &str,
-        tag: &str,
         wire: &Spanned<String>,
         spec: &VariantSpec,
         file: &Loaded<UnionFile>,
@@ -118,39 +117,7 @@ impl VersionResolver<'_> {
             if !self.claim(&payload_name, span.clone()) {
                 return None;
             }
-            let tag_field = Field {
-                wire_name: tag.to_owned(),
-                rust_name: names::field_name(tag),
-                kind: FieldKind::Const(wire.value.clone()),
-                presence: Presence::Always,
-                deprecated: None,
-                preview: false,
-                description: format!("The kind, always `{}`.", wire.value),
-                example: None,
-                span: span.clone(),
-            };
-            let mut fields = vec![tag_field];
-            fields.extend(self.object_fields(&payload_name, &drafts));
-            if let Some(clash) = fields[1..].iter().find(|field| field.wire_name == tag) {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        clash.span.clone(),
-                        format!("the member `{tag}` is the union's tag"),
-                    )
-                    .hint("the tag is written by the union itself; remove this field"),
-                );
-            }
-            self.types.insert(
-                payload_name.clone(),
-                TypeDef::Object(ObjectDef {
-                    spec_name: format!("{}.{}", file.name, wire.value),
-                    rust_name: payload_name.clone(),
-                    description: description.clone(),
-                    fields,
-                    origin: ObjectOrigin::UnionVariant(union.to_owned()),
-                    span: Span::file(&file.path),
-                }),
-            );
+            self.variant_members(&payload_name, union, wire, &drafts, file, &description);
             Some(payload_name)
         };
         Some(UnionVariant {
@@ -159,5 +126,53 @@ impl VersionResolver<'_> {
             description,
             payload,
         })
+    }
+
+    /// Defines the object of a kind's members: its tag, a constant, then
+    /// the members the spec lists.
+    fn variant_members(
+        &mut self,
+        payload_name: &str,
+        union: &str,
+        wire: &Spanned<String>,
+        drafts: &[FieldDraft],
+        file: &Loaded<UnionFile>,
+        description: &str,
+    ) {
+        let span = span_of(&file.path, wire);
+        let tag = file.content.tag.value.as_str();
+        let tag_field = Field {
+            wire_name: tag.to_owned(),
+            rust_name: names::field_name(tag),
+            kind: FieldKind::Const(wire.value.clone()),
+            presence: Presence::Always,
+            deprecated: None,
+            preview: false,
+            description: format!("The kind, always `{}`.", wire.value),
+            example: None,
+            span,
+        };
+        let mut fields = vec![tag_field];
+        fields.extend(self.object_fields(payload_name, drafts));
+        if let Some(clash) = fields[1..].iter().find(|field| field.wire_name == tag) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    clash.span.clone(),
+                    format!("the member `{tag}` is the union's tag"),
+                )
+                .hint("the tag is written by the union itself; remove this field"),
+            );
+        }
+        self.types.insert(
+            payload_name.to_owned(),
+            TypeDef::Object(ObjectDef {
+                spec_name: format!("{}.{}", file.name, wire.value),
+                rust_name: payload_name.to_owned(),
+                description: description.to_owned(),
+                fields,
+                origin: ObjectOrigin::UnionVariant(union.to_owned()),
+                span: Span::file(&file.path),
+            }),
+        );
     }
 }

@@ -475,9 +475,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_B7LFwFscEAHjGzrZ55QmPYdbmheK",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": null,
     ///     "cancellationDetails": null,
@@ -490,66 +488,11 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": null,
     ///     "firstUsageAt": null,
-    ///     "lastPorting": {
-    ///       "object": "porting",
-    ///       "id": "prt_dvvPR272fWjpN4WTaLzcPvvSqf7q",
-    ///       "accountNumber": "7729104455",
-    ///       "accountPinExists": true,
-    ///       "accountType": null,
-    ///       "address": {
-    ///         "city": "Austin",
-    ///         "country": "US",
-    ///         "line1": "1100 Congress Avenue",
-    ///         "line2": null,
-    ///         "postalCode": "78701",
-    ///         "state": "TX"
-    ///       },
-    ///       "behavior": "portIn",
-    ///       "billingPinExists": false,
-    ///       "birthday": "1991-08-23",
-    ///       "declinedAttempts": 0,
-    ///       "declinedCode": null,
-    ///       "declinedMessage": null,
-    ///       "donorProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_CVPkqkyKEwjVjPjdISDiB4v7kZll",
-    ///         "name": "Verizon",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "donorProviderApproval": true,
-    ///       "expiredAt": null,
-    ///       "failedAt": null,
-    ///       "firstName": "Priya",
-    ///       "lastDeclinedAt": null,
-    ///       "lastName": "Natarajan",
-    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
-    ///       "phoneNumber": "+15125550147",
-    ///       "provider": "p9",
-    ///       "recipientProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_sfiBCUVbQi9nxjzrwHxpZvz7HSwL",
-    ///         "name": "Gigs US",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "required": [],
-    ///       "status": "completed",
-    ///       "subscription": "sub_B7LFwFscEAHjGzrZ55QmPYdbmheK",
-    ///       "user": "usr_Scmztdm6RcWiY8uobODypLyzoelr",
-    ///       "canceledAt": null,
-    ///       "completedAt": "2024-03-03T06:00:00Z",
-    ///       "createdAt": "2024-03-02T09:12:55Z"
-    ///     },
     ///     "phoneNumber": "+15125550147",
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_ZtohjmTet3UTTdrxj2zi430Gm8AH",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -613,9 +556,7 @@ pub mod v2025_05_22 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_Scmztdm6RcWiY8uobODypLyzoelr",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -623,17 +564,19 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     }
+    ///     },
+    ///     "lastPorting": null
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",
     ///   "source": "https://api.gigs.com",
     ///   "specversion": "1.0",
-    ///   "time": "2025-07-02T09:14:06Z",
+    ///   "time": "2024-03-02T09:14:06Z",
     ///   "type": "com.gigs.subscription.activated",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "system"
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
     ///   }
     /// }
     /// ```

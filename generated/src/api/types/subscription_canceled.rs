@@ -483,9 +483,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_auXnmo82mQJAsjiHYRjcBr5cBxjf",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": "2024-05-18T11:47:09Z",
     ///     "cancellationDetails": {
@@ -502,66 +500,11 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": null,
     ///     "firstUsageAt": "2024-03-02T09:31:27Z",
-    ///     "lastPorting": {
-    ///       "object": "porting",
-    ///       "id": "prt_imAFzta1jRIsQQ6CTJnFTtxsR2yB",
-    ///       "accountNumber": "7729104455",
-    ///       "accountPinExists": true,
-    ///       "accountType": null,
-    ///       "address": {
-    ///         "city": "Austin",
-    ///         "country": "US",
-    ///         "line1": "1100 Congress Avenue",
-    ///         "line2": null,
-    ///         "postalCode": "78701",
-    ///         "state": "TX"
-    ///       },
-    ///       "behavior": "portIn",
-    ///       "billingPinExists": false,
-    ///       "birthday": "1991-08-23",
-    ///       "declinedAttempts": 0,
-    ///       "declinedCode": null,
-    ///       "declinedMessage": null,
-    ///       "donorProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_6ZkuCiEBPWObdEGuuUMql2Sa1i2M",
-    ///         "name": "Verizon",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "donorProviderApproval": true,
-    ///       "expiredAt": null,
-    ///       "failedAt": null,
-    ///       "firstName": "Priya",
-    ///       "lastDeclinedAt": null,
-    ///       "lastName": "Natarajan",
-    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
-    ///       "phoneNumber": "+15125550147",
-    ///       "provider": "p9",
-    ///       "recipientProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_GLvyjwRBkokTuJYySBGWK18nVyRx",
-    ///         "name": "Gigs US",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "required": [],
-    ///       "status": "completed",
-    ///       "subscription": "sub_auXnmo82mQJAsjiHYRjcBr5cBxjf",
-    ///       "user": "usr_A4mXypbCUqswG2txR7cv4nG3bfKp",
-    ///       "canceledAt": null,
-    ///       "completedAt": "2024-03-03T06:00:00Z",
-    ///       "createdAt": "2024-03-02T09:12:55Z"
-    ///     },
     ///     "phoneNumber": "+15125550147",
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_jlkv0exs0Fbdk5JdToocFAe5GdPK",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -625,9 +568,7 @@ pub mod v2025_05_22 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_A4mXypbCUqswG2txR7cv4nG3bfKp",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -635,18 +576,19 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     }
+    ///     },
+    ///     "lastPorting": null
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",
     ///   "source": "https://api.gigs.com",
     ///   "specversion": "1.0",
-    ///   "time": "2025-07-18T11:47:10Z",
+    ///   "time": "2024-05-18T11:47:10Z",
     ///   "type": "com.gigs.subscription.canceled",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "user",
-    ///     "user": "usr_0SNlurA049MEWV4OpCwsNyC9Kn2d"
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
     ///   }
     /// }
     /// ```

@@ -363,9 +363,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_if7Dp72nWt7mpnRzrgNzY8Izr6gZ",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": null,
     ///     "canceledAt": null,
     ///     "cancellationDetails": null,
@@ -374,14 +372,11 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": null,
     ///     "endedAt": null,
     ///     "firstUsageAt": null,
-    ///     "lastPorting": null,
     ///     "phoneNumber": null,
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_L3KVz5Fcp119kWXX3ZTwUKWx7Rmg",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -445,9 +440,7 @@ pub mod v2025_05_22 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_JwbsLQxGbjmt9SDmtxO2u2XlK69u",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -455,13 +448,14 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     }
+    ///     },
+    ///     "lastPorting": null
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",
     ///   "source": "https://api.gigs.com",
     ///   "specversion": "1.0",
-    ///   "time": "2025-07-02T09:12:52Z",
+    ///   "time": "2024-03-02T09:12:52Z",
     ///   "type": "com.gigs.subscription.created",
     ///   "version": "2025-05-22",
     ///   "actor": {

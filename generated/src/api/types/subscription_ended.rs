@@ -475,9 +475,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_AHZ6gnw2UUajDTBGcuMEHxyBmlKe",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": "2024-05-18T11:47:09Z",
     ///     "cancellationDetails": {
@@ -490,66 +488,11 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": "2024-06-02T09:14:05Z",
     ///     "firstUsageAt": "2024-03-02T09:31:27Z",
-    ///     "lastPorting": {
-    ///       "object": "porting",
-    ///       "id": "prt_svrxGdXiaWimKyxzTQBhwt2oRKut",
-    ///       "accountNumber": "7729104455",
-    ///       "accountPinExists": true,
-    ///       "accountType": null,
-    ///       "address": {
-    ///         "city": "Austin",
-    ///         "country": "US",
-    ///         "line1": "1100 Congress Avenue",
-    ///         "line2": null,
-    ///         "postalCode": "78701",
-    ///         "state": "TX"
-    ///       },
-    ///       "behavior": "portIn",
-    ///       "billingPinExists": false,
-    ///       "birthday": "1991-08-23",
-    ///       "declinedAttempts": 0,
-    ///       "declinedCode": null,
-    ///       "declinedMessage": null,
-    ///       "donorProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_M5T277izOLugyNnmHKQIoFe47Bhh",
-    ///         "name": "Verizon",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "donorProviderApproval": true,
-    ///       "expiredAt": null,
-    ///       "failedAt": null,
-    ///       "firstName": "Priya",
-    ///       "lastDeclinedAt": null,
-    ///       "lastName": "Natarajan",
-    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
-    ///       "phoneNumber": "+15125550147",
-    ///       "provider": "p9",
-    ///       "recipientProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_TqpW6BKlVcuAP4OMiT8qs1Vvuj5c",
-    ///         "name": "Gigs US",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "required": [],
-    ///       "status": "completed",
-    ///       "subscription": "sub_AHZ6gnw2UUajDTBGcuMEHxyBmlKe",
-    ///       "user": "usr_Np3Rtebsy72XZtAHMWLKX6Ipi2IU",
-    ///       "canceledAt": null,
-    ///       "completedAt": "2024-03-03T06:00:00Z",
-    ///       "createdAt": "2024-03-02T09:12:55Z"
-    ///     },
     ///     "phoneNumber": "+15125550147",
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_8WHJoMxD5RBn2O7E5SqikqjFxnfF",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -613,9 +556,7 @@ pub mod v2025_05_22 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_Np3Rtebsy72XZtAHMWLKX6Ipi2IU",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -623,17 +564,19 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     }
+    ///     },
+    ///     "lastPorting": null
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",
     ///   "source": "https://api.gigs.com",
     ///   "specversion": "1.0",
-    ///   "time": "2025-07-02T09:14:06Z",
+    ///   "time": "2024-06-02T09:14:06Z",
     ///   "type": "com.gigs.subscription.ended",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "system"
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
     ///   }
     /// }
     /// ```

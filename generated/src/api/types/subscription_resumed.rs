@@ -475,9 +475,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_5rtyPSGBJviV9tPJhzwsLehd5uQ1",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": null,
     ///     "cancellationDetails": null,
@@ -490,66 +488,11 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": null,
     ///     "firstUsageAt": "2024-03-02T09:31:27Z",
-    ///     "lastPorting": {
-    ///       "object": "porting",
-    ///       "id": "prt_euaQOIIz3GhL41CG3bfBL5AsyBMS",
-    ///       "accountNumber": "7729104455",
-    ///       "accountPinExists": true,
-    ///       "accountType": null,
-    ///       "address": {
-    ///         "city": "Austin",
-    ///         "country": "US",
-    ///         "line1": "1100 Congress Avenue",
-    ///         "line2": null,
-    ///         "postalCode": "78701",
-    ///         "state": "TX"
-    ///       },
-    ///       "behavior": "portIn",
-    ///       "billingPinExists": false,
-    ///       "birthday": "1991-08-23",
-    ///       "declinedAttempts": 0,
-    ///       "declinedCode": null,
-    ///       "declinedMessage": null,
-    ///       "donorProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_cjLMuSGHiT6pHIh7y3AmYwZZeNaA",
-    ///         "name": "Verizon",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "donorProviderApproval": true,
-    ///       "expiredAt": null,
-    ///       "failedAt": null,
-    ///       "firstName": "Priya",
-    ///       "lastDeclinedAt": null,
-    ///       "lastName": "Natarajan",
-    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
-    ///       "phoneNumber": "+15125550147",
-    ///       "provider": "p9",
-    ///       "recipientProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_sQ7IK2RB1QUdugFRCosGiQzT8lwg",
-    ///         "name": "Gigs US",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "required": [],
-    ///       "status": "completed",
-    ///       "subscription": "sub_5rtyPSGBJviV9tPJhzwsLehd5uQ1",
-    ///       "user": "usr_GKQ78rY0aMYL0EnJ8PeoP7Ks6dCr",
-    ///       "canceledAt": null,
-    ///       "completedAt": "2024-03-03T06:00:00Z",
-    ///       "createdAt": "2024-03-02T09:12:55Z"
-    ///     },
     ///     "phoneNumber": "+15125550147",
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_vFASUT6ABWaeP1bRkwikWwh8V4KO",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -613,9 +556,7 @@ pub mod v2025_05_22 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_GKQ78rY0aMYL0EnJ8PeoP7Ks6dCr",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -623,18 +564,19 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     }
+    ///     },
+    ///     "lastPorting": null
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",
     ///   "source": "https://api.gigs.com",
     ///   "specversion": "1.0",
-    ///   "time": "2025-07-20T14:05:31Z",
+    ///   "time": "2024-05-20T14:05:31Z",
     ///   "type": "com.gigs.subscription.resumed",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "user",
-    ///     "user": "usr_0SNlurA049MEWV4OpCwsNyC9Kn2d"
+    ///     "type": "apiKey",
+    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
     ///   }
     /// }
     /// ```

@@ -516,9 +516,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscription",
     ///     "id": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
-    ///     "metadata": {
-    ///       "channel": "web"
-    ///     },
+    ///     "metadata": {"channel":"web"},
     ///     "activatedAt": "2024-03-02T09:14:05Z",
     ///     "canceledAt": null,
     ///     "cancellationDetails": null,
@@ -531,66 +529,11 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": null,
     ///     "firstUsageAt": "2024-03-02T09:31:27Z",
-    ///     "lastPorting": {
-    ///       "object": "porting",
-    ///       "id": "prt_KOneBfEPAWiO12iN2jWxErBda4T0",
-    ///       "accountNumber": "7729104455",
-    ///       "accountPinExists": true,
-    ///       "accountType": null,
-    ///       "address": {
-    ///         "city": "Austin",
-    ///         "country": "US",
-    ///         "line1": "1100 Congress Avenue",
-    ///         "line2": null,
-    ///         "postalCode": "78701",
-    ///         "state": "TX"
-    ///       },
-    ///       "behavior": "portIn",
-    ///       "billingPinExists": false,
-    ///       "birthday": "1991-08-23",
-    ///       "declinedAttempts": 0,
-    ///       "declinedCode": null,
-    ///       "declinedMessage": null,
-    ///       "donorProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_gXw9FG0HPhReqlshw5HykKXycEkd",
-    ///         "name": "Verizon",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "donorProviderApproval": true,
-    ///       "expiredAt": null,
-    ///       "failedAt": null,
-    ///       "firstName": "Priya",
-    ///       "lastDeclinedAt": null,
-    ///       "lastName": "Natarajan",
-    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
-    ///       "phoneNumber": "+15125550147",
-    ///       "provider": "p9",
-    ///       "recipientProvider": {
-    ///         "object": "serviceProvider",
-    ///         "id": "svp_AmZvCnlEYbhJBUuD9StEKkY30mmP",
-    ///         "name": "Gigs US",
-    ///         "recipientProviders": [
-    ///           "p9"
-    ///         ]
-    ///       },
-    ///       "required": [],
-    ///       "status": "completed",
-    ///       "subscription": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
-    ///       "user": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
-    ///       "canceledAt": null,
-    ///       "completedAt": "2024-03-03T06:00:00Z",
-    ///       "createdAt": "2024-03-02T09:12:55Z"
-    ///     },
     ///     "phoneNumber": "+15125550199",
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_k2bi4c2Mnko4uGFdHwsu692MKW2v",
-    ///       "metadata": {
-    ///         "tier": "standard"
-    ///       },
+    ///       "metadata": {"tier":"standard"},
     ///       "allowances": {
     ///         "dataBytes": 21474836480,
     ///         "voiceSeconds": null,
@@ -654,9 +597,7 @@ pub mod v2025_05_22 {
     ///     "user": {
     ///       "object": "user",
     ///       "id": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
-    ///       "metadata": {
-    ///         "crmId": "C-88412"
-    ///       },
+    ///       "metadata": {"crmId":"C-88412"},
     ///       "birthday": "1991-08-23",
     ///       "createdAt": "2024-03-01T20:41:09Z",
     ///       "email": "priya.natarajan@example.com",
@@ -664,17 +605,18 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     }
+    ///     },
+    ///     "lastPorting": null
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "previousData": {
-    ///     "phoneNumber": "+15125550147",
-    ///     "metadata": {}
+    ///     "metadata": {},
+    ///     "phoneNumber": "+15125550147"
     ///   },
     ///   "project": "acme-mobile",
     ///   "source": "https://api.gigs.com",
     ///   "specversion": "1.0",
-    ///   "time": "2025-07-07T13:02:44Z",
+    ///   "time": "2024-05-07T13:02:44Z",
     ///   "type": "com.gigs.subscription.updated",
     ///   "version": "2025-05-22",
     ///   "actor": {
