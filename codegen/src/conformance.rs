@@ -406,3 +406,28 @@ fn json_kind(value: &Value) -> String {
         Value::Object(_) => "an object".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_render_as_in_javascript() {
+        let steps = [
+            PathStep::Field("data".to_owned()),
+            PathStep::Field("sims".to_owned()),
+            PathStep::Index(0),
+            PathStep::Field("iccid".to_owned()),
+        ];
+        assert_eq!(render(&steps), "data.sims[0].iccid");
+        assert_eq!(render(&[]), "");
+    }
+
+    #[test]
+    fn json_kinds_are_named_with_their_value() {
+        assert_eq!(json_kind(&serde_json::json!(5)), "the integer 5");
+        assert_eq!(json_kind(&serde_json::json!(2.5)), "the number 2.5");
+        assert_eq!(json_kind(&serde_json::json!("x")), "the string \"x\"");
+        assert_eq!(json_kind(&serde_json::json!(null)), "null");
+    }
+}

@@ -308,3 +308,26 @@ pub fn markdown_section(old: &Version, new: &Version) -> String {
     }
     section
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_values_do_not_break_and_removed_ones_do() {
+        let mut changes = Vec::new();
+        values_diff(
+            "sim.status",
+            &("enum value", vec!["active", "retired"]),
+            &("enum value", vec!["active", "suspended"]),
+            &mut changes,
+        );
+        assert_eq!(
+            changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "`sim.status`: enum value `suspended` added (not breaking)",
+                "`sim.status`: enum value `retired` removed (breaking)",
+            ]
+        );
+    }
+}

@@ -60,3 +60,27 @@ pub fn is_upper_camel(name: &str) -> bool {
 pub fn is_snake(name: &str) -> bool {
     is_identifier(name) && !name.chars().any(|c| c.is_ascii_uppercase())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_names_become_rust_names() {
+        assert_eq!(field_name("simTypes"), "sim_types");
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(type_name("eSimProfile"), "ESimProfile");
+        assert_eq!(type_name("user.address.created"), "UserAddressCreated");
+        assert_eq!(variant_name("feature-phone"), "FeaturePhone");
+        assert_eq!(variant_name("eSIM"), "ESim");
+        assert_eq!(module_name("ESimProfile"), "e_sim_profile");
+    }
+
+    #[test]
+    fn name_shapes_are_checked() {
+        assert!(is_upper_camel("Plan") && !is_upper_camel("plan") && !is_upper_camel("Plan_2"));
+        assert!(is_snake("plan_id") && !is_snake("planId"));
+        assert!(!is_identifier("5g") && !is_identifier("_") && !is_identifier("a-b"));
+    }
+}

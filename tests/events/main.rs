@@ -11,7 +11,7 @@ mod payloads;
 // The obstacle course's generated code, which `obstacle_course` exercises.
 // The generated code refers to the runtime through `crate::`, as it does
 // inside gigs-events; this crate root provides the same names.
-use gigs_events::{Error, ParseEvent, RawEvent};
+use gigs_events::{Error, ParseEvent, RawEvent, RawVariant};
 mod __private {
     pub use gigs_events::__private::*;
 }

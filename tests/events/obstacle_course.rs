@@ -122,3 +122,77 @@ fn the_runtime_names_resolve_as_in_the_real_crate() {
     let error: Error = v2024_01_01::Event::from_json(b"[]").unwrap_err();
     assert_eq!(error.path(), Some(""));
 }
+
+/// The obstacle payload with `data.gadgets` set to `gadgets` (JSON text).
+fn with_gadgets(gadgets: &str) -> String {
+    PAYLOAD.replace(
+        r#""async": "yes""#,
+        &format!(r#""async": "yes", "gadgets": {gadgets}"#),
+    )
+}
+
+#[test]
+fn tagged_unions_read_every_kind_wherever_the_tag_is() {
+    let body = with_gadgets(
+        r#"[
+            {"type": "gear", "teeth": 12, "inner": {"kind": "spring", "stiffness": 3}},
+            {"teeth": 8, "type": "gear", "inner": null},
+            {"type": "self-test"},
+            {"type": "laser", "watts": [1, 2], "nested": {"a": null}}
+        ]"#,
+    );
+    let v2024_02_01::Event::WidgetPartAdded(event) =
+        v2024_02_01::Event::from_json(body.as_bytes()).unwrap()
+    else {
+        panic!("not dispatched");
+    };
+    let gadgets = event.data.gadgets.as_deref().unwrap();
+    let v2024_02_01::Gadget::Gear(first) = &gadgets[0] else {
+        panic!("{:?}", gadgets[0]);
+    };
+    assert_eq!(first.teeth, 12);
+    assert_eq!(
+        first.inner,
+        Some(Some(v2024_02_01::Gadget2::Spring(
+            v2024_02_01::Gadget2Spring { stiffness: 3 }
+        )))
+    );
+    let v2024_02_01::Gadget::Gear(second) = &gadgets[1] else {
+        panic!("{:?}", gadgets[1]);
+    };
+    assert_eq!((second.teeth, second.inner.clone()), (8, Some(None)));
+    assert_eq!(gadgets[2], v2024_02_01::Gadget::SelfTest);
+    assert_eq!(gadgets[2].kind(), "self-test");
+    let v2024_02_01::Gadget::Unrecognized(laser) = &gadgets[3] else {
+        panic!("{:?}", gadgets[3]);
+    };
+    assert_eq!(laser.kind(), "laser");
+
+    // Known kinds write their tag first; an unknown one comes back as it came.
+    let written = serde_json::to_value(&event).unwrap();
+    assert_eq!(
+        written["data"]["gadgets"],
+        serde_json::json!([
+            {"type": "gear", "teeth": 12, "inner": {"kind": "spring", "stiffness": 3}},
+            {"type": "gear", "teeth": 8, "inner": null},
+            {"type": "self-test"},
+            {"type": "laser", "watts": [1, 2], "nested": {"a": null}}
+        ])
+    );
+    assert_eq!(
+        serde_json::to_string(laser).unwrap(),
+        r#"{"type":"laser","watts":[1, 2],"nested":{"a": null}}"#
+    );
+}
+
+#[test]
+fn a_bad_member_of_a_known_kind_names_its_path() {
+    let body = with_gadgets(r#"[{"type": "self-test"}, {"type": "gear", "teeth": "12"}]"#);
+    let error = v2024_02_01::Event::from_json(body.as_bytes()).unwrap_err();
+    assert_eq!(error.path(), Some("data.gadgets[1].teeth"), "{error}");
+    assert_eq!(error.message(), "invalid type: string \"12\", expected i64");
+    let missing = with_gadgets(r#"[{"teeth": 1}]"#);
+    let error = v2024_02_01::Event::from_json(missing.as_bytes()).unwrap_err();
+    assert_eq!(error.path(), Some("data.gadgets[0]"), "{error}");
+    assert_eq!(error.message(), "missing field `type`");
+}

@@ -455,3 +455,30 @@ pub fn union_tokens(def: &UnionDef) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_keep_their_lines_and_blank_lines() {
+        let docs = doc_attrs(&["One.\nTwo.".to_owned(), String::new(), "Three.".to_owned()]);
+        assert_eq!(
+            docs.to_string(),
+            quote!(#[doc = " One."] #[doc = " Two."] #[doc = ""] #[doc = " Three."]).to_string()
+        );
+    }
+
+    #[test]
+    fn value_types_are_fully_qualified() {
+        let list = TypeRef::List(Box::new(TypeRef::Named("Plan".to_owned())));
+        assert_eq!(
+            value_type(&list).to_string(),
+            quote!(::std::vec::Vec<Plan>).to_string()
+        );
+        assert_eq!(
+            value_type(&TypeRef::Timestamp).to_string(),
+            quote!(::jiff::Timestamp).to_string()
+        );
+    }
+}

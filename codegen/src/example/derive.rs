@@ -226,3 +226,26 @@ impl Deriver<'_> {
         Json::Plain(value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_print_in_the_order_they_were_built() {
+        let json = Json::Object(vec![
+            ("z".to_owned(), Json::Plain(Value::from(1))),
+            (
+                "a".to_owned(),
+                Json::Array(vec![Json::Plain(Value::Null), Json::Object(Vec::new())]),
+            ),
+            ("m".to_owned(), Json::Array(Vec::new())),
+        ]);
+        let mut text = String::new();
+        json.write_pretty(&mut text, 0);
+        assert_eq!(
+            text,
+            "{\n  \"z\": 1,\n  \"a\": [\n    null,\n    {}\n  ],\n  \"m\": []\n}"
+        );
+    }
+}

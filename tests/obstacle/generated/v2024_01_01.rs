@@ -6,6 +6,10 @@
 //! Types that did not change since an earlier version are that version's types, re-exported.
 #![allow(deprecated)]
 pub use super::types::event::v2024_01_01::Event;
+pub use super::types::gadget::v2024_01_01::Gadget;
+pub use super::types::gadget2::v2024_01_01::Gadget2;
+pub use super::types::gadget2_spring::v2024_01_01::Gadget2Spring;
+pub use super::types::gadget_gear::v2024_01_01::GadgetGear;
 pub use super::types::result::v2024_01_01::Result;
 pub use super::types::tag::v2024_01_01::Tag;
 pub use super::types::widget::v2024_01_01::Widget;

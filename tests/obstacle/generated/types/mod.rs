@@ -3,6 +3,10 @@
 //! The definitions behind the version modules; each type once per distinct definition.
 #![allow(deprecated)]
 pub mod event;
+pub mod gadget;
+pub mod gadget2;
+pub mod gadget2_spring;
+pub mod gadget_gear;
 pub mod result;
 pub mod tag;
 pub mod widget;

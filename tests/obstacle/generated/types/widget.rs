@@ -4,6 +4,7 @@
 #[cfg(feature = "v2024-01-01")]
 /// `Widget` as defined in API version 2024-01-01.
 pub mod v2024_01_01 {
+    use crate::api::types::gadget::v2024_01_01::Gadget;
     use crate::api::types::result::v2024_01_01::Result;
     use crate::api::types::tag::v2024_01_01::Tag;
     use crate::api::types::widget_kind::v2024_01_01::WidgetKind;
@@ -68,6 +69,11 @@ pub mod v2024_01_01 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub born: ::std::option::Option<::jiff::civil::Date>,
+        /// A list of tagged unions.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub gadgets: ::std::option::Option<::std::vec::Vec<Gadget>>,
     }
     impl ::serde::Serialize for Widget {
         fn serialize<S: ::serde::Serializer>(
@@ -80,7 +86,8 @@ pub mod v2024_01_01 {
                     "Widget",
                     11 + usize::from(self.option.is_some())
                         + usize::from(self.user_full_name.is_some())
-                        + usize::from(self.born.is_some()),
+                        + usize::from(self.born.is_some())
+                        + usize::from(self.gadgets.is_some()),
                 )?;
             state.serialize_field("object", "widget")?;
             state.serialize_field("type", &self.type_)?;
@@ -111,6 +118,12 @@ pub mod v2024_01_01 {
                 }
                 ::std::option::Option::None => state.skip_field("born")?,
             }
+            match &self.gadgets {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("gadgets", value)?
+                }
+                ::std::option::Option::None => state.skip_field("gadgets")?,
+            }
             state.end()
         }
     }
@@ -118,6 +131,7 @@ pub mod v2024_01_01 {
 #[cfg(feature = "v2024-02-01")]
 /// `Widget` as defined in API version 2024-02-01.
 pub mod v2024_02_01 {
+    use crate::api::types::gadget::v2024_01_01::Gadget;
     use crate::api::types::result::v2024_01_01::Result;
     use crate::api::types::tag::v2024_01_01::Tag;
     use crate::api::types::widget_kind::v2024_01_01::WidgetKind;
@@ -177,6 +191,11 @@ pub mod v2024_02_01 {
             ::std::string::String,
             ::std::string::String,
         >,
+        /// A list of tagged unions.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub gadgets: ::std::option::Option<::std::vec::Vec<Gadget>>,
         /// Added in 2024-02-01, named like a keyword.
         ///
         /// `None` when the field is absent.
@@ -194,6 +213,7 @@ pub mod v2024_02_01 {
                     "Widget",
                     11 + usize::from(self.option.is_some())
                         + usize::from(self.user_full_name.is_some())
+                        + usize::from(self.gadgets.is_some())
                         + usize::from(self.async_.is_some()),
                 )?;
             state.serialize_field("object", "widget")?;
@@ -219,6 +239,12 @@ pub mod v2024_02_01 {
             state.serialize_field("kind", &self.kind)?;
             state.serialize_field("tags", &self.tags)?;
             state.serialize_field("labels", &self.labels)?;
+            match &self.gadgets {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("gadgets", value)?
+                }
+                ::std::option::Option::None => state.skip_field("gadgets")?,
+            }
             match &self.async_ {
                 ::std::option::Option::Some(value) => {
                     state.serialize_field("async", value)?

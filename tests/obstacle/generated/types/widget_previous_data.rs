@@ -4,6 +4,7 @@
 #[cfg(feature = "v2024-01-01")]
 /// `WidgetPreviousData` as defined in API version 2024-01-01.
 pub mod v2024_01_01 {
+    use crate::api::types::gadget::v2024_01_01::Gadget;
     use crate::api::types::result::v2024_01_01::Result;
     use crate::api::types::tag::v2024_01_01::Tag;
     use crate::api::types::widget_kind::v2024_01_01::WidgetKind;
@@ -94,6 +95,11 @@ pub mod v2024_01_01 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub born: ::std::option::Option<::jiff::civil::Date>,
+        /// A list of tagged unions.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub gadgets: ::std::option::Option<::std::vec::Vec<Gadget>>,
     }
     impl ::serde::Serialize for WidgetPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -115,7 +121,8 @@ pub mod v2024_01_01 {
                         + usize::from(self.kind.is_some())
                         + usize::from(self.tags.is_some())
                         + usize::from(self.labels.is_some())
-                        + usize::from(self.born.is_some()),
+                        + usize::from(self.born.is_some())
+                        + usize::from(self.gadgets.is_some()),
                 )?;
             match &self.type_ {
                 ::std::option::Option::Some(value) => {
@@ -195,6 +202,12 @@ pub mod v2024_01_01 {
                 }
                 ::std::option::Option::None => state.skip_field("born")?,
             }
+            match &self.gadgets {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("gadgets", value)?
+                }
+                ::std::option::Option::None => state.skip_field("gadgets")?,
+            }
             state.end()
         }
     }
@@ -202,6 +215,7 @@ pub mod v2024_01_01 {
 #[cfg(feature = "v2024-02-01")]
 /// `WidgetPreviousData` as defined in API version 2024-02-01.
 pub mod v2024_02_01 {
+    use crate::api::types::gadget::v2024_01_01::Gadget;
     use crate::api::types::result::v2024_01_01::Result;
     use crate::api::types::tag::v2024_01_01::Tag;
     use crate::api::types::widget_kind::v2024_01_01::WidgetKind;
@@ -287,6 +301,11 @@ pub mod v2024_02_01 {
         pub labels: ::std::option::Option<
             ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
         >,
+        /// A list of tagged unions.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub gadgets: ::std::option::Option<::std::vec::Vec<Gadget>>,
         /// Added in 2024-02-01, named like a keyword.
         ///
         /// `None` when the field is absent.
@@ -313,6 +332,7 @@ pub mod v2024_02_01 {
                         + usize::from(self.kind.is_some())
                         + usize::from(self.tags.is_some())
                         + usize::from(self.labels.is_some())
+                        + usize::from(self.gadgets.is_some())
                         + usize::from(self.async_.is_some()),
                 )?;
             match &self.type_ {
@@ -386,6 +406,12 @@ pub mod v2024_02_01 {
                     state.serialize_field("labels", value)?
                 }
                 ::std::option::Option::None => state.skip_field("labels")?,
+            }
+            match &self.gadgets {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("gadgets", value)?
+                }
+                ::std::option::Option::None => state.skip_field("gadgets")?,
             }
             match &self.async_ {
                 ::std::option::Option::Some(value) => {
