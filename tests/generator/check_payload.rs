@@ -140,3 +140,42 @@ mod dates_agree_with_the_runtime {
         }
     }
 }
+
+#[test]
+fn union_kinds_the_spec_does_not_list_and_bad_members_are_reported() {
+    let spec = spec();
+    let path = root().join("tests/fixtures/catalog/2025-05-22/porting.completed.json");
+    let mut payload = json(&std::fs::read(path).unwrap());
+    assert_eq!(payload["actor"]["type"], "apiKey");
+    payload["actor"]["apiKey"] = json!(7);
+    let findings: Vec<String> = check_payload(&spec, &payload)
+        .findings
+        .iter()
+        .map(ToString::to_string)
+        .filter(|finding| finding.starts_with("actor"))
+        .collect();
+    assert_eq!(
+        findings,
+        ["actor.apiKey: expected a string, found the integer 7"]
+    );
+    payload["actor"] = json!({"type": "automation", "automation": "aut_1"});
+    let report = check_payload(&spec, &payload);
+    let actor: Vec<(&str, FindingKind)> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.path.starts_with("actor"))
+        .map(|finding| (finding.path.as_str(), finding.kind))
+        .collect();
+    assert_eq!(actor, [("actor.type", FindingKind::UnknownEnumValue)]);
+    payload["actor"] = json!({"type": "system", "since": 1});
+    let report = check_payload(&spec, &payload);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|finding| finding.path == "actor.since"
+                && finding.kind == FindingKind::UnknownField),
+        "{:?}",
+        report.findings
+    );
+}
