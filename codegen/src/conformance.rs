@@ -221,14 +221,6 @@ impl Checker<'_> {
 
     fn value(&mut self, type_ref: &TypeRef, value: &Value, path: &[PathStep]) {
         let ok = match type_ref {
-            TypeRef::String => value.is_string(),
-            TypeRef::Integer => value.is_i64(),
-            TypeRef::Boolean => value.is_boolean(),
-            TypeRef::Timestamp => value.as_str().is_some_and(dates::is_timestamp),
-            TypeRef::Date => value.as_str().is_some_and(dates::is_date),
-            TypeRef::Map => value
-                .as_object()
-                .is_some_and(|map| map.values().all(Value::is_string)),
             TypeRef::List(item) => match value.as_array() {
                 Some(items) => {
                     for (index, element) in items.iter().enumerate() {
@@ -242,6 +234,7 @@ impl Checker<'_> {
                 self.named(name, value, path);
                 true
             }
+            scalar => scalar_fits(scalar, value),
         };
         if !ok {
             self.report(
@@ -377,6 +370,22 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+/// Whether `value` is a valid `type_ref` that is neither a list nor named:
+/// the one place these value rules are written.
+pub(crate) fn scalar_fits(type_ref: &TypeRef, value: &Value) -> bool {
+    match type_ref {
+        TypeRef::String => value.is_string(),
+        TypeRef::Integer => value.is_i64(),
+        TypeRef::Boolean => value.is_boolean(),
+        TypeRef::Timestamp => value.as_str().is_some_and(dates::is_timestamp),
+        TypeRef::Date => value.as_str().is_some_and(dates::is_date),
+        TypeRef::Map => value
+            .as_object()
+            .is_some_and(|map| map.values().all(Value::is_string)),
+        TypeRef::List(_) | TypeRef::Named(_) => false,
     }
 }
 

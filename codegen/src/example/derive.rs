@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use crate::dates;
+use crate::conformance::scalar_fits;
 use crate::ir::{EventDef, Field, FieldKind, Presence, TypeDef, TypeRef, Version};
 
 /// The envelope member that names the API version: set to the version the
@@ -112,26 +112,16 @@ impl Deriver<'_> {
 
     /// `value` as a `type_ref`, if it fits.
     fn value(&self, type_ref: &TypeRef, value: &Value) -> Option<Json> {
-        let fits = match type_ref {
-            TypeRef::String => value.is_string(),
-            TypeRef::Integer => value.is_i64(),
-            TypeRef::Boolean => value.is_boolean(),
-            TypeRef::Timestamp => value.as_str().is_some_and(dates::is_timestamp),
-            TypeRef::Date => value.as_str().is_some_and(dates::is_date),
-            TypeRef::Map => value
-                .as_object()
-                .is_some_and(|map| map.values().all(Value::is_string)),
-            TypeRef::List(item) => {
-                let items = value.as_array()?;
-                return items
-                    .iter()
-                    .map(|element| self.value(item, element))
-                    .collect::<Option<Vec<_>>>()
-                    .map(Json::Array);
-            }
-            TypeRef::Named(name) => return self.named(name, Some(value)),
-        };
-        fits.then(|| Json::Plain(value.clone()))
+        match type_ref {
+            TypeRef::List(item) => value
+                .as_array()?
+                .iter()
+                .map(|element| self.value(item, element))
+                .collect::<Option<Vec<_>>>()
+                .map(Json::Array),
+            TypeRef::Named(name) => self.named(name, Some(value)),
+            scalar => scalar_fits(scalar, value).then(|| Json::Plain(value.clone())),
+        }
     }
 
     /// A value of the named type: from `value` where it fits, made up where

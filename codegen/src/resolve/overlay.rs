@@ -222,19 +222,7 @@ fn object_draft(
             previous
         }
         (Some(patch), _) => {
-            let Some(mut draft) = previous else {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Span::file(&file.path),
-                        format!(
-                            "`{}` is a patch, but no earlier version defines it",
-                            file.name
-                        ),
-                    )
-                    .hint("write the complete definition (`description` and `fields`) instead"),
-                );
-                return None;
-            };
+            let mut draft = patch_base(previous, &file.path, &file.name, "fields", diagnostics)?;
             patch_object(&mut draft, patch, file, diagnostics);
             Some(draft)
         }
@@ -251,6 +239,29 @@ fn object_draft(
             previous
         }
     }
+}
+
+/// The earlier definition a patch applies to; without one, the patch is
+/// reported: it should be a complete definition (`description` and `body`).
+fn patch_base<T>(
+    previous: Option<T>,
+    path: &Path,
+    name: &str,
+    body: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<T> {
+    if previous.is_none() {
+        diagnostics.push(
+            Diagnostic::new(
+                Span::file(path),
+                format!("`{name}` is a patch, but no earlier version defines it"),
+            )
+            .hint(format!(
+                "write the complete definition (`description` and `{body}`) instead"
+            )),
+        );
+    }
+    previous
 }
 
 /// The fields of a map, each remembering its file.
@@ -335,19 +346,7 @@ fn enum_draft(
             previous
         }
         (Some(patch), _) => {
-            let Some(mut draft) = previous else {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Span::file(&file.path),
-                        format!(
-                            "`{}` is a patch, but no earlier version defines it",
-                            file.name
-                        ),
-                    )
-                    .hint("write the complete definition (`description` and `values`) instead"),
-                );
-                return None;
-            };
+            let mut draft = patch_base(previous, &file.path, &file.name, "values", diagnostics)?;
             if let Some(description) = &patch.description {
                 draft.description = Some(description.clone());
             }
