@@ -385,6 +385,7 @@ pub(crate) fn scalar_fits(type_ref: &TypeRef, value: &Value) -> bool {
         TypeRef::Map => value
             .as_object()
             .is_some_and(|map| map.values().all(Value::is_string)),
+        TypeRef::Json => true,
         TypeRef::List(_) | TypeRef::Named(_) => false,
     }
 }
@@ -397,6 +398,7 @@ fn describe(type_ref: &TypeRef) -> String {
         TypeRef::Timestamp => "an RFC 3339 timestamp".to_owned(),
         TypeRef::Date => "a date (YYYY-MM-DD)".to_owned(),
         TypeRef::Map => "a map of strings".to_owned(),
+        TypeRef::Json => "any JSON value".to_owned(),
         TypeRef::List(item) => format!("a list of {}", describe(item)),
         TypeRef::Named(name) => name.clone(),
     }

@@ -279,6 +279,7 @@ fn describe_type(type_ref: &TypeRef, version: &Version) -> String {
         TypeRef::Timestamp => "timestamp".to_owned(),
         TypeRef::Date => "date".to_owned(),
         TypeRef::Map => "map".to_owned(),
+        TypeRef::Json => "json".to_owned(),
         TypeRef::List(item) => format!("list<{}>", describe_type(item, version)),
         TypeRef::Named(name) => match version.types.get(name) {
             Some(TypeDef::Object(object)) => object.spec_name.clone(),

@@ -162,6 +162,9 @@ pub enum TypeRef {
     Date,
     /// String keys to string values.
     Map,
+    /// Any JSON value, kept as it is: for members whose shape the docs do
+    /// not describe.
+    Json,
     List(Box<TypeRef>),
     /// An object or enum, by Rust type name.
     Named(String),

@@ -57,6 +57,7 @@ pub fn value_type(type_ref: &TypeRef) -> TokenStream {
         TypeRef::Boolean => quote!(bool),
         TypeRef::Timestamp => quote!(::jiff::Timestamp),
         TypeRef::Date => quote!(::jiff::civil::Date),
+        TypeRef::Json => quote!(::serde_json::Value),
         TypeRef::Map => quote!(
             ::std::collections::BTreeMap<::std::string::String, ::std::string::String>
         ),

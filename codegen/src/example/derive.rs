@@ -192,7 +192,7 @@ impl Deriver<'_> {
                 TypeDef::Enum(_) => Value::String(example.to_owned()),
                 _ => return None,
             },
-            TypeRef::Map | TypeRef::List(_) => return None,
+            TypeRef::Map | TypeRef::Json | TypeRef::List(_) => return None,
         };
         self.value(type_ref, &value)
     }
@@ -207,7 +207,7 @@ impl Deriver<'_> {
             TypeRef::Boolean => Value::Bool(false),
             TypeRef::Timestamp => Value::String(format!("{date}T00:00:00Z")),
             TypeRef::Date => Value::String(date.clone()),
-            TypeRef::Map => Value::Object(Map::new()),
+            TypeRef::Map | TypeRef::Json => Value::Object(Map::new()),
             TypeRef::List(_) => return Json::Array(Vec::new()),
             TypeRef::Named(name) => {
                 return self.named(name, None).unwrap_or(Json::Plain(Value::Null));

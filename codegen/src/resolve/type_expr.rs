@@ -44,6 +44,7 @@ fn parse_value_expr(text: &str) -> Result<ValueExpr, String> {
         "timestamp" => TypeRef::Timestamp,
         "date" => TypeRef::Date,
         "map" => TypeRef::Map,
+        "json" => TypeRef::Json,
         "" => return Err("the type is empty".to_owned()),
         name if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
             return Ok(ValueExpr::Name(name.to_owned()));

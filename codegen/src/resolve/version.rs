@@ -517,7 +517,7 @@ impl<'a> VersionResolver<'a> {
             Err(message) => {
                 self.diagnostics.push(
                     Diagnostic::new(span, message).hint(
-                        "types are string, integer, boolean, timestamp, date, map, list<T> or an object or enum name",
+                        "types are string, integer, boolean, timestamp, date, map, json, list<T> or the name of an object, enum or union",
                     ),
                 );
                 return None;
@@ -557,7 +557,15 @@ impl<'a> VersionResolver<'a> {
                         span,
                         format!("no object or enum named `{name}` in version {}", self.date),
                     );
-                    let primitives = ["string", "integer", "boolean", "timestamp", "date", "map"];
+                    let primitives = [
+                        "string",
+                        "integer",
+                        "boolean",
+                        "timestamp",
+                        "date",
+                        "map",
+                        "json",
+                    ];
                     let candidates = self.names.keys().map(String::as_str).chain(primitives);
                     diagnostic = match closest(name, candidates) {
                         Some(close) => diagnostic.hint(format!("did you mean `{close}`?")),

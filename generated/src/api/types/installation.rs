@@ -12,7 +12,7 @@
 /// `Installation` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
     use crate::api::types::installation_application::v2024_08_29::InstallationApplication;
-    /// An application from Gigs installed in a project, such as Gigs Connect. It has no id of its own. Gigs may also send `settings`, a free-form object whose members depend on the application (absent from the documented example); it is not in the spec, so parsing ignores it.
+    /// An application from Gigs installed in a project, such as Gigs Connect. It has no id of its own.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct Installation {
         /// Which application is installed.
@@ -24,6 +24,11 @@ pub mod v2024_08_29 {
         /// Example: `2024-02-12T11:04:37Z`
         #[serde(rename = "createdAt")]
         pub created_at: ::jiff::Timestamp,
+        /// The application's settings, a free-form object whose members depend on the application. Absent from the documented example, so optional.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub settings: ::std::option::Option<::serde_json::Value>,
     }
     impl ::serde::Serialize for Installation {
         fn serialize<S: ::serde::Serializer>(
@@ -31,10 +36,20 @@ pub mod v2024_08_29 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("Installation", 3)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "Installation",
+                    3 + usize::from(self.settings.is_some()),
+                )?;
             state.serialize_field("object", "installation")?;
             state.serialize_field("application", &self.application)?;
             state.serialize_field("createdAt", &self.created_at)?;
+            match &self.settings {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("settings", value)?
+                }
+                ::std::option::Option::None => state.skip_field("settings")?,
+            }
             state.end()
         }
     }

@@ -31,6 +31,11 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent.
         #[serde(rename = "createdAt", default)]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
+        /// The application's settings, a free-form object whose members depend on the application. Absent from the documented example, so optional.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub settings: ::std::option::Option<::serde_json::Value>,
     }
     impl ::serde::Serialize for InstallationPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -42,7 +47,8 @@ pub mod v2024_08_29 {
                 .serialize_struct(
                     "InstallationPreviousData",
                     usize::from(self.application.is_some())
-                        + usize::from(self.created_at.is_some()),
+                        + usize::from(self.created_at.is_some())
+                        + usize::from(self.settings.is_some()),
                 )?;
             match &self.application {
                 ::std::option::Option::Some(value) => {
@@ -55,6 +61,12 @@ pub mod v2024_08_29 {
                     state.serialize_field("createdAt", value)?
                 }
                 ::std::option::Option::None => state.skip_field("createdAt")?,
+            }
+            match &self.settings {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("settings", value)?
+                }
+                ::std::option::Option::None => state.skip_field("settings")?,
             }
             state.end()
         }

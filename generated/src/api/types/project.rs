@@ -10,7 +10,7 @@ pub mod v2024_08_29 {
     use crate::api::types::project_payments::v2024_08_29::ProjectPayments;
     use crate::api::types::project_subscription_owner::v2024_08_29::ProjectSubscriptionOwner;
     use crate::api::types::project_type::v2024_08_29::ProjectType;
-    /// A project: one company's space on Gigs, holding its plans, users and subscriptions. Events name it in their envelope's `project`. Gigs also sends `consent` (a preview; `{}` in every documented example) and, on current pages, `support` (an object or null); the docs do not describe their members, so they are not in the spec yet and parsing ignores them.
+    /// A project: one company's space on Gigs, holding its plans, users and subscriptions. Events name it in their envelope's `project`.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct Project {
         /// The project's id, a short slug such as `gigs` rather than a prefixed id.
@@ -60,6 +60,18 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent.
         #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<ProjectType>,
+        /// The project's consent settings. A preview whose members the docs do not describe (`{}` in every documented example), so it is kept as JSON; absent from some payloads.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for Project {
         fn serialize<S: ::serde::Serializer>(
@@ -72,7 +84,9 @@ pub mod v2024_08_29 {
                     "Project",
                     9 + usize::from(self.payments.is_some())
                         + usize::from(self.subscription_owner.is_some())
-                        + usize::from(self.type_.is_some()),
+                        + usize::from(self.type_.is_some())
+                        + usize::from(self.consent.is_some())
+                        + usize::from(self.support.is_some()),
                 )?;
             state.serialize_field("object", "project")?;
             state.serialize_field("id", &self.id)?;
@@ -101,6 +115,18 @@ pub mod v2024_08_29 {
                 }
                 ::std::option::Option::None => state.skip_field("type")?,
             }
+            match &self.consent {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("consent", value)?
+                }
+                ::std::option::Option::None => state.skip_field("consent")?,
+            }
+            match &self.support {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("support", value)?
+                }
+                ::std::option::Option::None => state.skip_field("support")?,
+            }
             state.end()
         }
     }
@@ -114,7 +140,7 @@ pub mod v2024_12_20 {
     use crate::api::types::project_payments::v2024_08_29::ProjectPayments;
     use crate::api::types::project_subscription_owner::v2024_08_29::ProjectSubscriptionOwner;
     use crate::api::types::project_type::v2024_08_29::ProjectType;
-    /// A project: one company's space on Gigs, holding its plans, users and subscriptions. Events name it in their envelope's `project`. Gigs also sends `consent` (a preview; `{}` in every documented example) and, on current pages, `support` (an object or null); the docs do not describe their members, so they are not in the spec yet and parsing ignores them.
+    /// A project: one company's space on Gigs, holding its plans, users and subscriptions. Events name it in their envelope's `project`.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct Project {
         /// The project's id, a short slug such as `gigs` rather than a prefixed id.
@@ -160,6 +186,18 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent.
         #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<ProjectType>,
+        /// The project's consent settings. A preview whose members the docs do not describe (`{}` in every documented example), so it is kept as JSON; absent from some payloads.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
         /// When the project was created. New in this version, which also drops `billable`.
         ///
         /// Example: `2023-06-01T08:00:00Z`
@@ -177,7 +215,9 @@ pub mod v2024_12_20 {
                     "Project",
                     9 + usize::from(self.payments.is_some())
                         + usize::from(self.subscription_owner.is_some())
-                        + usize::from(self.type_.is_some()),
+                        + usize::from(self.type_.is_some())
+                        + usize::from(self.consent.is_some())
+                        + usize::from(self.support.is_some()),
                 )?;
             state.serialize_field("object", "project")?;
             state.serialize_field("id", &self.id)?;
@@ -204,6 +244,18 @@ pub mod v2024_12_20 {
                     state.serialize_field("type", value)?
                 }
                 ::std::option::Option::None => state.skip_field("type")?,
+            }
+            match &self.consent {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("consent", value)?
+                }
+                ::std::option::Option::None => state.skip_field("consent")?,
+            }
+            match &self.support {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("support", value)?
+                }
+                ::std::option::Option::None => state.skip_field("support")?,
             }
             state.serialize_field("createdAt", &self.created_at)?;
             state.end()

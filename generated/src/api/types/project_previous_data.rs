@@ -86,6 +86,18 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent.
         #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<ProjectType>,
+        /// The project's consent settings. A preview whose members the docs do not describe (`{}` in every documented example), so it is kept as JSON; absent from some payloads.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for ProjectPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -105,7 +117,9 @@ pub mod v2024_08_29 {
                         + usize::from(self.organization.is_some())
                         + usize::from(self.payments.is_some())
                         + usize::from(self.subscription_owner.is_some())
-                        + usize::from(self.type_.is_some()),
+                        + usize::from(self.type_.is_some())
+                        + usize::from(self.consent.is_some())
+                        + usize::from(self.support.is_some()),
                 )?;
             match &self.id {
                 ::std::option::Option::Some(value) => state.serialize_field("id", value)?,
@@ -170,6 +184,18 @@ pub mod v2024_08_29 {
                     state.serialize_field("type", value)?
                 }
                 ::std::option::Option::None => state.skip_field("type")?,
+            }
+            match &self.consent {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("consent", value)?
+                }
+                ::std::option::Option::None => state.skip_field("consent")?,
+            }
+            match &self.support {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("support", value)?
+                }
+                ::std::option::Option::None => state.skip_field("support")?,
             }
             state.end()
         }
@@ -253,6 +279,18 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent.
         #[serde(rename = "type", default)]
         pub type_: ::std::option::Option<ProjectType>,
+        /// The project's consent settings. A preview whose members the docs do not describe (`{}` in every documented example), so it is kept as JSON; absent from some payloads.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
         /// When the project was created. New in this version, which also drops `billable`.
         ///
         /// Example: `2023-06-01T08:00:00Z`
@@ -279,6 +317,8 @@ pub mod v2024_12_20 {
                         + usize::from(self.payments.is_some())
                         + usize::from(self.subscription_owner.is_some())
                         + usize::from(self.type_.is_some())
+                        + usize::from(self.consent.is_some())
+                        + usize::from(self.support.is_some())
                         + usize::from(self.created_at.is_some()),
                 )?;
             match &self.id {
@@ -338,6 +378,18 @@ pub mod v2024_12_20 {
                     state.serialize_field("type", value)?
                 }
                 ::std::option::Option::None => state.skip_field("type")?,
+            }
+            match &self.consent {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("consent", value)?
+                }
+                ::std::option::Option::None => state.skip_field("consent")?,
+            }
+            match &self.support {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("support", value)?
+                }
+                ::std::option::Option::None => state.skip_field("support")?,
             }
             match &self.created_at {
                 ::std::option::Option::Some(value) => {

@@ -11,7 +11,7 @@ pub mod v2024_08_29 {
     use crate::api::types::sim::v2024_08_29::Sim;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
-    /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number. Current payloads may also carry `billing`, an object or null holding a `discount` whose members the docs do not describe; it is not in the spec yet, so parsing ignores it.
+    /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct Subscription {
         /// The subscription's unique id, prefixed `sub_`.
@@ -80,6 +80,11 @@ pub mod v2024_08_29 {
         pub status: SubscriptionStatus,
         /// The user who owns the subscription.
         pub user: User,
+        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for Subscription {
         fn serialize<S: ::serde::Serializer>(
@@ -90,7 +95,8 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "Subscription",
-                    16 + usize::from(self.metadata.is_some()),
+                    16 + usize::from(self.metadata.is_some())
+                        + usize::from(self.billing.is_some()),
                 )?;
             state.serialize_field("object", "subscription")?;
             state.serialize_field("id", &self.id)?;
@@ -114,6 +120,12 @@ pub mod v2024_08_29 {
             state.serialize_field("sim", &self.sim)?;
             state.serialize_field("status", &self.status)?;
             state.serialize_field("user", &self.user)?;
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
+            }
             state.end()
         }
     }
@@ -128,7 +140,7 @@ pub mod v2024_12_20 {
     use crate::api::types::sim::v2024_12_20::Sim;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
-    /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number. Current payloads may also carry `billing`, an object or null holding a `discount` whose members the docs do not describe; it is not in the spec yet, so parsing ignores it.
+    /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct Subscription {
         /// The subscription's unique id, prefixed `sub_`.
@@ -197,6 +209,11 @@ pub mod v2024_12_20 {
         pub status: SubscriptionStatus,
         /// The user who owns the subscription.
         pub user: User,
+        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for Subscription {
         fn serialize<S: ::serde::Serializer>(
@@ -207,7 +224,8 @@ pub mod v2024_12_20 {
             let mut state = serializer
                 .serialize_struct(
                     "Subscription",
-                    16 + usize::from(self.metadata.is_some()),
+                    16 + usize::from(self.metadata.is_some())
+                        + usize::from(self.billing.is_some()),
                 )?;
             state.serialize_field("object", "subscription")?;
             state.serialize_field("id", &self.id)?;
@@ -231,6 +249,12 @@ pub mod v2024_12_20 {
             state.serialize_field("sim", &self.sim)?;
             state.serialize_field("status", &self.status)?;
             state.serialize_field("user", &self.user)?;
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
+            }
             state.end()
         }
     }
@@ -245,7 +269,7 @@ pub mod v2025_05_22 {
     use crate::api::types::sim::v2024_12_20::Sim;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
-    /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number. Current payloads may also carry `billing`, an object or null holding a `discount` whose members the docs do not describe; it is not in the spec yet, so parsing ignores it.
+    /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct Subscription {
         /// The subscription's unique id, prefixed `sub_`.
@@ -312,6 +336,11 @@ pub mod v2025_05_22 {
         pub status: SubscriptionStatus,
         /// The user who owns the subscription.
         pub user: User,
+        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
         /// The most recent porting of a phone number to the subscription; null when the number was never ported. It replaces `porting`. That the rename belongs to this version is inferred: Gigs' current pages show `lastPorting`, and no page pairs it with a version number.
         #[serde(rename = "lastPorting")]
         pub last_porting: ::std::option::Option<Porting>,
@@ -325,7 +354,8 @@ pub mod v2025_05_22 {
             let mut state = serializer
                 .serialize_struct(
                     "Subscription",
-                    16 + usize::from(self.metadata.is_some()),
+                    16 + usize::from(self.metadata.is_some())
+                        + usize::from(self.billing.is_some()),
                 )?;
             state.serialize_field("object", "subscription")?;
             state.serialize_field("id", &self.id)?;
@@ -348,6 +378,12 @@ pub mod v2025_05_22 {
             state.serialize_field("sim", &self.sim)?;
             state.serialize_field("status", &self.status)?;
             state.serialize_field("user", &self.user)?;
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
+            }
             state.serialize_field("lastPorting", &self.last_porting)?;
             state.end()
         }

@@ -7,7 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::addon::v2024_08_29::Addon;
     use crate::api::types::period::v2024_08_29::Period;
     use crate::api::types::subscription_addon_status::v2024_08_29::SubscriptionAddonStatus;
-    /// An add-on bought for one subscription, with its own lifecycle and periods. The newest documented payload also has a `billing` object whose members are not described; it is not in the spec yet, so parsing ignores it.
+    /// An add-on bought for one subscription, with its own lifecycle and periods.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct SubscriptionAddon {
         /// The subscription add-on's unique id, prefixed `sad_`.
@@ -51,6 +51,11 @@ pub mod v2024_08_29 {
         ///
         /// Example: `usr_0SNlurA049MEWV4OpCwsNyC9Kn2d`
         pub user: ::std::string::String,
+        /// Billing details of the add-on. Only the newest documented payload has it, without describing its members, so it is kept as JSON and may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for SubscriptionAddon {
         fn serialize<S: ::serde::Serializer>(
@@ -58,7 +63,11 @@ pub mod v2024_08_29 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("SubscriptionAddon", 11)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "SubscriptionAddon",
+                    11 + usize::from(self.billing.is_some()),
+                )?;
             state.serialize_field("object", "subscriptionAddon")?;
             state.serialize_field("id", &self.id)?;
             state.serialize_field("activatedAt", &self.activated_at)?;
@@ -70,6 +79,12 @@ pub mod v2024_08_29 {
             state.serialize_field("status", &self.status)?;
             state.serialize_field("subscription", &self.subscription)?;
             state.serialize_field("user", &self.user)?;
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
+            }
             state.end()
         }
     }
@@ -80,7 +95,7 @@ pub mod v2025_05_22 {
     use crate::api::types::addon::v2024_08_29::Addon;
     use crate::api::types::period::v2024_08_29::Period;
     use crate::api::types::subscription_addon_status::v2025_05_22::SubscriptionAddonStatus;
-    /// An add-on bought for one subscription, with its own lifecycle and periods. The newest documented payload also has a `billing` object whose members are not described; it is not in the spec yet, so parsing ignores it.
+    /// An add-on bought for one subscription, with its own lifecycle and periods.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct SubscriptionAddon {
         /// The subscription add-on's unique id, prefixed `sad_`.
@@ -124,6 +139,11 @@ pub mod v2025_05_22 {
         ///
         /// Example: `usr_0SNlurA049MEWV4OpCwsNyC9Kn2d`
         pub user: ::std::string::String,
+        /// Billing details of the add-on. Only the newest documented payload has it, without describing its members, so it is kept as JSON and may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for SubscriptionAddon {
         fn serialize<S: ::serde::Serializer>(
@@ -131,7 +151,11 @@ pub mod v2025_05_22 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("SubscriptionAddon", 11)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "SubscriptionAddon",
+                    11 + usize::from(self.billing.is_some()),
+                )?;
             state.serialize_field("object", "subscriptionAddon")?;
             state.serialize_field("id", &self.id)?;
             state.serialize_field("activatedAt", &self.activated_at)?;
@@ -143,6 +167,12 @@ pub mod v2025_05_22 {
             state.serialize_field("status", &self.status)?;
             state.serialize_field("subscription", &self.subscription)?;
             state.serialize_field("user", &self.user)?;
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
+            }
             state.end()
         }
     }

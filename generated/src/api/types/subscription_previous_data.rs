@@ -160,6 +160,11 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub user: ::std::option::Option<User>,
+        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for SubscriptionPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -184,7 +189,8 @@ pub mod v2024_08_29 {
                         + usize::from(self.plan.is_some())
                         + usize::from(self.sim.is_some())
                         + usize::from(self.status.is_some())
-                        + usize::from(self.user.is_some()),
+                        + usize::from(self.user.is_some())
+                        + usize::from(self.billing.is_some()),
                 )?;
             match &self.id {
                 ::std::option::Option::Some(value) => state.serialize_field("id", value)?,
@@ -279,6 +285,12 @@ pub mod v2024_08_29 {
                     state.serialize_field("user", value)?
                 }
                 ::std::option::Option::None => state.skip_field("user")?,
+            }
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
             }
             state.end()
         }
@@ -443,6 +455,11 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub user: ::std::option::Option<User>,
+        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
     }
     impl ::serde::Serialize for SubscriptionPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -467,7 +484,8 @@ pub mod v2024_12_20 {
                         + usize::from(self.plan.is_some())
                         + usize::from(self.sim.is_some())
                         + usize::from(self.status.is_some())
-                        + usize::from(self.user.is_some()),
+                        + usize::from(self.user.is_some())
+                        + usize::from(self.billing.is_some()),
                 )?;
             match &self.id {
                 ::std::option::Option::Some(value) => state.serialize_field("id", value)?,
@@ -562,6 +580,12 @@ pub mod v2024_12_20 {
                     state.serialize_field("user", value)?
                 }
                 ::std::option::Option::None => state.skip_field("user")?,
+            }
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
             }
             state.end()
         }
@@ -721,6 +745,11 @@ pub mod v2025_05_22 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub user: ::std::option::Option<User>,
+        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
         /// The most recent porting of a phone number to the subscription; null when the number was never ported. It replaces `porting`. That the rename belongs to this version is inferred: Gigs' current pages show `lastPorting`, and no page pairs it with a version number.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
@@ -754,6 +783,7 @@ pub mod v2025_05_22 {
                         + usize::from(self.sim.is_some())
                         + usize::from(self.status.is_some())
                         + usize::from(self.user.is_some())
+                        + usize::from(self.billing.is_some())
                         + usize::from(self.last_porting.is_some()),
                 )?;
             match &self.id {
@@ -843,6 +873,12 @@ pub mod v2025_05_22 {
                     state.serialize_field("user", value)?
                 }
                 ::std::option::Option::None => state.skip_field("user")?,
+            }
+            match &self.billing {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("billing", value)?
+                }
+                ::std::option::Option::None => state.skip_field("billing")?,
             }
             match &self.last_porting {
                 ::std::option::Option::Some(value) => {
