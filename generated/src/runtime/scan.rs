@@ -47,7 +47,9 @@ pub fn top_level(text: &str) -> Option<TopLevel<'_>> {
                     _ => {}
                 }
             }
-            if found.event_type.is_some() && found.id.is_some() {
+            // `version` is optional, so only finding all three proves that
+            // none of them waits in the middle.
+            if found.event_type.is_some() && found.id.is_some() && found.version.is_some() {
                 return Some(found);
             }
         }
@@ -277,6 +279,19 @@ mod tests {
         // A member named at both ends is one too many.
         let twice = r#"{"type": "a", "id": "b", "data": {}, "type": "c"}"#;
         assert_eq!(top_level(twice), None);
+    }
+
+    #[test]
+    fn a_version_between_two_values_is_found_in_the_middle() {
+        let text = r#"{"type": "t", "object": {"a": 1}, "version": "v", "data": {}, "id": "i"}"#;
+        assert_eq!(
+            top_level(text),
+            Some(TopLevel {
+                event_type: Some("t"),
+                id: Some("i"),
+                version: Some("v"),
+            })
+        );
     }
 
     #[test]
