@@ -195,7 +195,8 @@ impl Server {
             Arc::new(inbox),
             handler,
             |_| {},
-        );
+        )
+        .unwrap();
         let inbox = Arc::clone(receiver.inbox());
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
@@ -1222,7 +1223,7 @@ impl Sender {
 /// exactly once by id, but the one authentic body that does not parse,
 /// which ends a dead letter, and is handled after the fix.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn crash_mid_load_loses_nothing_and_handles_each_event_once() {
+async fn sigkill_mid_run_loses_nothing_and_handles_each_event_once() {
     const TOTAL: usize = 5_000;
     const CLIENTS: usize = 32;
     const KILL_AFTER: usize = 2_000;
@@ -1444,7 +1445,8 @@ async fn load(setup: Setup, total: usize, concurrency: usize, scratch: &Scratch)
                 Arc::new(inbox),
                 Arc::new(handler::handle),
                 |_| {},
-            );
+            )
+            .unwrap();
             let inbox = Arc::clone(receiver.inbox());
             let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
                 .await

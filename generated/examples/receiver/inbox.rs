@@ -84,8 +84,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The inbox's tables; `cargo xtask check-payload --inbox` reads them too.
 const SCHEMA: &str = include_str!("schema.sql");
 
-/// The inbox: one SQLite connection, shared by the request handlers that
-/// store and the task that handles.
+/// The inbox: one SQLite connection, shared by the thread that stores
+/// deliveries and the task that handles events.
 ///
 /// One connection is enough: every statement is short, and an in-memory
 /// database exists only for the connection that opened it.
@@ -95,7 +95,18 @@ pub struct Inbox {
     location: Location,
 }
 
-/// Whether [`Inbox::store`] stored the event.
+/// An authentic delivery of an event, to store.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Its envelope: the event's `id`, `type` and `version`.
+    pub event: RawEvent,
+    /// The delivery's `webhook-id`.
+    pub message_id: String,
+    /// The body, exactly as received.
+    pub body: Vec<u8>,
+}
+
+/// Whether [`Inbox::store_all`] stored an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
     /// A new event, now pending.
@@ -253,39 +264,43 @@ impl Inbox {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Stores an authentic event, keyed by its id, and commits. When this
-    /// returns `Ok`, the event survives the process being killed.
+    /// Stores authentic events, each keyed by its id, in one transaction,
+    /// and commits. When this returns `Ok`, every one of them survives the
+    /// process being killed.
     ///
     /// # Errors
     ///
-    /// When the database cannot write: the delivery must then not be
-    /// acknowledged, so that the sender retries it.
-    pub fn store(
-        &self,
-        event: &RawEvent,
-        message_id: &str,
-        body: &[u8],
-    ) -> Result<Stored, rusqlite::Error> {
-        let connection = self.lock();
-        let mut insert = connection.prepare_cached(
-            "INSERT INTO inbox (event_id, event_type, version, message_id, body, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (event_id) DO NOTHING",
-        )?;
-        // Autocommit: this one statement is its own transaction.
-        let inserted = insert.execute(params![
-            event.id(),
-            event.event_type(),
-            event.version(),
-            message_id,
-            body,
-            unix_now()
-        ])?;
-        Ok(if inserted == 1 {
-            Stored::New
-        } else {
-            Stored::Duplicate
-        })
+    /// When the database cannot write: then none is stored, and none of the
+    /// deliveries may be acknowledged, so that the sender retries them.
+    pub fn store_all(&self, deliveries: &[Delivery]) -> Result<Vec<Stored>, rusqlite::Error> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut stored = Vec::with_capacity(deliveries.len());
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO inbox (event_id, event_type, version, message_id, body, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (event_id) DO NOTHING",
+            )?;
+            let now = unix_now();
+            for delivery in deliveries {
+                let inserted = insert.execute(params![
+                    delivery.event.id(),
+                    delivery.event.event_type(),
+                    delivery.event.version(),
+                    delivery.message_id,
+                    delivery.body,
+                    now
+                ])?;
+                stored.push(if inserted == 1 {
+                    Stored::New
+                } else {
+                    Stored::Duplicate
+                });
+            }
+        }
+        transaction.commit()?;
+        Ok(stored)
     }
 
     /// Takes up to `limit` pending events, oldest first, and handles each:

@@ -112,6 +112,7 @@
 //! `missing webhook-id header (or svix-id)`; a request signed more than five
 //! minutes ago answers `401` with `webhook timestamp too old: …`.
 
+pub mod group_commit;
 pub mod handler;
 pub mod inbox;
 
@@ -132,7 +133,8 @@ use gigs_events::webhook::Webhook;
 use gigs_events::{RawEvent, VersionedEvent};
 use tokio::sync::Notify;
 
-use inbox::{Attempt, Handler, Inbox, Location, Stored, Synchronous};
+use group_commit::GroupCommit;
+use inbox::{Attempt, Delivery, Handler, Inbox, Location, Stored, Synchronous};
 
 /// The address listened on when `GIGS_WEBHOOK_ADDR` is not set.
 pub const DEFAULT_ADDR: SocketAddr =
@@ -206,7 +208,8 @@ async fn serve(var: &impl Fn(&str) -> Result<String, VarError>) -> Result<u8, St
         Arc::new(inbox),
         Arc::new(handler::handle),
         |attempt| println!("{attempt}"),
-    );
+    )
+    .map_err(|error| format!("cannot start the inbox's storing thread: {error}"))?;
     // Printed last: whoever waits for it can send right away.
     println!("listening on http://{addr}/webhooks");
     axum::serve(listener, app(receiver))
@@ -391,6 +394,8 @@ impl InboxConfig {
 pub struct Receiver {
     webhook: Webhook,
     inbox: Arc<Inbox>,
+    /// Stores deliveries, many to a transaction.
+    store: GroupCommit,
     /// Wakes the handling task when an event is stored.
     work: Arc<Notify>,
 }
@@ -412,16 +417,22 @@ impl FromRef<Receiver> for Webhook {
 }
 
 impl Receiver {
-    /// Starts the task that handles events from `inbox` with `handler`,
-    /// first those left pending by a previous run, and reports each attempt
-    /// to `on_attempt`. Must be called within a tokio runtime; the task
-    /// runs until the runtime stops.
+    /// Starts the thread that stores deliveries in `inbox`, and the task
+    /// that handles events from it with `handler`, first those left pending
+    /// by a previous run, reporting each attempt to `on_attempt`. Must be
+    /// called within a tokio runtime; the task runs until the runtime
+    /// stops.
+    ///
+    /// # Errors
+    ///
+    /// When the storing thread cannot be started.
     pub fn start(
         webhook: Webhook,
         inbox: Arc<Inbox>,
         handler: Arc<Handler<VersionedEvent>>,
         on_attempt: impl Fn(&Attempt) + Send + Sync + 'static,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
+        let store = GroupCommit::start(Arc::clone(&inbox))?;
         let work = Arc::new(Notify::new());
         tokio::spawn(handle_inbox(
             Arc::clone(&inbox),
@@ -429,11 +440,12 @@ impl Receiver {
             handler,
             on_attempt,
         ));
-        Self {
+        Ok(Self {
             webhook,
             inbox,
+            store,
             work,
-        }
+        })
     }
 
     /// The inbox.
@@ -471,26 +483,24 @@ async fn webhooks(
             return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
         }
     };
-    let inbox = Arc::clone(&receiver.inbox);
-    // SQLite blocks: off the async workers.
-    let stored = tokio::task::spawn_blocking(move || {
-        inbox.store(&event, delivery.message_id(), delivery.body())
-    })
-    .await;
-    match stored {
-        Ok(Ok(Stored::New)) => {
+    let delivery = Delivery {
+        event,
+        message_id: delivery.message_id().to_owned(),
+        body: delivery.into_body().into(),
+    };
+    match receiver.store.store(delivery).await {
+        Ok(Stored::New) => {
             receiver.work.notify_one();
             StatusCode::ACCEPTED.into_response()
         }
-        Ok(Ok(Stored::Duplicate)) => StatusCode::ACCEPTED.into_response(),
-        Ok(Err(error)) => unavailable(&error),
+        Ok(Stored::Duplicate) => StatusCode::ACCEPTED.into_response(),
         Err(error) => unavailable(&error),
     }
 }
 
 /// The answer when the event could not be stored: not acknowledged, so
 /// that the sender retries it.
-fn unavailable(error: &dyn std::error::Error) -> Response {
+fn unavailable(error: &str) -> Response {
     eprintln!("error: the inbox could not store an event (503): {error}");
     (
         StatusCode::SERVICE_UNAVAILABLE,
