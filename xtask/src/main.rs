@@ -3,7 +3,7 @@
 mod measure;
 mod regen;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -33,8 +33,13 @@ enum Command {
     /// values, type mismatches. Exits 0 only when every payload is fully described.
     CheckPayload {
         /// JSON files, each one webhook body.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "inbox")]
         files: Vec<PathBuf>,
+        /// Also check the dead letters of this receiver inbox (the example
+        /// receiver's SQLite database). Builds xtask with its `inbox`
+        /// feature (SQLite) the first time.
+        #[arg(long, value_name = "DB")]
+        inbox: Option<PathBuf>,
     },
     /// Show what changed between two API versions, for code receiving webhooks.
     Diff {
@@ -69,13 +74,7 @@ fn main() -> ExitCode {
         Command::NewVersion { date } => {
             versions::new_version(&root, &date).map(|()| ExitCode::SUCCESS)
         }
-        Command::CheckPayload { files } => check_payload::run(&root, &files).map(|ok| {
-            if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }),
+        Command::CheckPayload { files, inbox } => check_payloads(&root, &files, inbox.as_deref()),
         Command::Diff { from, to } => versions::diff(&root, &from, &to).map(|ok| {
             if ok {
                 ExitCode::SUCCESS
@@ -105,6 +104,62 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `check-payload`: the files, then the inbox's dead letters.
+fn check_payloads(
+    root: &Path,
+    files: &[PathBuf],
+    inbox: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    #[cfg(not(feature = "inbox"))]
+    if inbox.is_some() {
+        return with_inbox_feature(root);
+    }
+    #[cfg_attr(not(feature = "inbox"), expect(unused_mut))]
+    let mut payloads = check_payload::read_files(files);
+    #[cfg(feature = "inbox")]
+    if let Some(db) = inbox {
+        payloads.extend(check_payload::dead_letters(db)?);
+    }
+    let all_described = check_payload::run_payloads(root, &payloads)?;
+    Ok(if all_described {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs this same command line again, built with the `inbox` feature:
+/// reading SQLite needs it compiled in, which the other commands do not
+/// pay for.
+#[cfg(not(feature = "inbox"))]
+fn with_inbox_feature(root: &Path) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("reading an inbox needs SQLite: running xtask with its `inbox` feature");
+    let status = std::process::Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "xtask",
+            "--features",
+            "inbox",
+        ])
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .arg("--")
+        .args(std::env::args_os().skip(1))
+        .status()
+        .context("cannot run cargo to build xtask with its `inbox` feature")?;
+    Ok(
+        match status.code().and_then(|code| u8::try_from(code).ok()) {
+            Some(code) => ExitCode::from(code),
+            None => ExitCode::FAILURE,
+        },
+    )
 }
 
 /// The repository root: xtask lives one level below it.

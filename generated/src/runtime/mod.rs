@@ -1,7 +1,9 @@
-//! The hand-written part of the crate: parsing, errors, raw events and
-//! webhook signatures. Everything the generated modules under `api/` call
+//! The hand-written part of the crate: parsing, errors, raw events,
+//! webhook signatures and the axum extractors. Everything the generated modules under `api/` call
 //! lives here, behind `crate::__private`; nothing here is generated.
 
+#[cfg(feature = "axum")]
+pub mod axum;
 pub(crate) mod error;
 pub(crate) mod parse;
 pub(crate) mod raw;

@@ -33,6 +33,32 @@ impl RawEvent {
         }
     }
 
+    /// Reads the envelope of a webhook body, and keeps the whole body as
+    /// received: for code that needs the event's `id` and `type` before (or
+    /// without) typing it, such as a receiver that stores every event it
+    /// receives first.
+    ///
+    /// ```
+    /// use gigs_events::{Error, RawEvent};
+    ///
+    /// let event = RawEvent::from_json(br#"{"type": "com.gigs.plan.updated", "id": "evt_1", "data": {}}"#)?;
+    /// assert_eq!((event.event_type(), event.id()), ("com.gigs.plan.updated", "evt_1"));
+    ///
+    /// // `data` is not looked at, but an envelope without an `id` is no event.
+    /// let error = RawEvent::from_json(br#"{"type": "com.gigs.plan.updated"}"#).unwrap_err();
+    /// assert!(matches!(error, Error::Envelope { .. }), "{error}");
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syntax`](crate::Error::Syntax) when the body is not JSON,
+    /// [`Error::Envelope`](crate::Error::Envelope) when
+    /// it is not an event envelope.
+    pub fn from_json(body: &[u8]) -> Result<Self, crate::Error> {
+        crate::runtime::parse::EventHead::parse(body)?.into_raw()
+    }
+
     /// The event's `type`, such as `com.gigs.plan.updated`.
     pub fn event_type(&self) -> &str {
         &self.event_type
@@ -62,6 +88,13 @@ impl fmt::Debug for RawEvent {
             .field("version", &self.version)
             .field("json", &self.json.get())
             .finish()
+    }
+}
+
+/// The envelope only: [`RawEvent::from_json`].
+impl crate::ParseEvent for RawEvent {
+    fn from_json(body: &[u8]) -> Result<Self, crate::Error> {
+        Self::from_json(body)
     }
 }
 

@@ -1,0 +1,375 @@
+//! The example's handling of events taken from the inbox: a `match` on the
+//! typed event, and a row in the `handled` table as its effect.
+//!
+//! A real receiver would update its own tables here (the plan's new price,
+//! the SIM's status); the `handled` row stands for that. Because the inbox
+//! commits it together with marking the event handled, the effect of each
+//! event is there exactly once, whatever crashes when.
+
+use std::fmt;
+
+use gigs_events::VersionedEvent;
+use gigs_events::{v2024_08_29, v2024_10_28, v2024_12_20, v2025_05_22};
+use rusqlite::{Connection, params};
+
+use super::inbox::HandlerError;
+
+/// The handler's own table: one row per event handled.
+///
+/// `event_id` is deliberately not unique: a second handling of one event
+/// would add a second row, for the tests to find, instead of failing.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS handled (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    version TEXT,
+    outcome TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+";
+
+/// Creates the `handled` table, if missing.
+///
+/// # Errors
+///
+/// When the database fails.
+pub fn create_tables(connection: &Connection) -> Result<(), rusqlite::Error> {
+    connection.execute_batch(SCHEMA)
+}
+
+/// Handles one event: dispatches it, and records what was done in
+/// `handled`, through `connection` (inside the inbox's transaction).
+///
+/// # Errors
+///
+/// When the record cannot be written.
+pub fn handle(connection: &Connection, event: &VersionedEvent) -> Result<String, HandlerError> {
+    let (outcome, summary) = dispatch(event);
+    record(
+        connection,
+        event.id(),
+        event.event_type(),
+        event.version(),
+        outcome,
+        &summary,
+    )?;
+    Ok(format!("{outcome}: {summary}"))
+}
+
+/// Writes the `handled` row of one event.
+///
+/// # Errors
+///
+/// When the database fails.
+pub fn record(
+    connection: &Connection,
+    event_id: &str,
+    event_type: &str,
+    version: Option<&str>,
+    outcome: Outcome,
+    summary: &str,
+) -> Result<(), rusqlite::Error> {
+    connection
+        .prepare_cached(
+            "INSERT INTO handled (event_id, event_type, version, outcome, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            event_id,
+            event_type,
+            version,
+            outcome.as_str(),
+            summary
+        ])?;
+    Ok(())
+}
+
+/// Which arm of the dispatch took an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// A typed arm handled it.
+    Handled,
+    /// A type this crate knows, but that this receiver does not handle.
+    NotHandled,
+    /// A type its API version does not have, or an API version this build
+    /// does not parse: kept raw, acknowledged, logged.
+    Unknown,
+}
+
+impl Outcome {
+    /// The name stored in `handled.outcome`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Handled => "handled",
+            Self::NotHandled => "not handled",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The typed handling: one arm per event type this receiver cares about.
+///
+/// Types that did not change between API versions are one Rust type in
+/// every version's module, so one arm with an or-pattern covers all of
+/// them; a type that changed needs an arm per revision, and the compiler
+/// says so when a new API version changes one. From 2025-05-22 every event
+/// says who caused it (`actor`), so each event has an arm of its own there;
+/// the objects inside (`Plan`, `Subscription`, …) are still shared.
+pub fn dispatch(event: &VersionedEvent) -> (Outcome, String) {
+    use VersionedEvent as V;
+
+    let summary = match event {
+        V::V2024_08_29(v2024_08_29::Event::PlanUpdated(event))
+        | V::V2024_10_28(v2024_10_28::Event::PlanUpdated(event))
+        | V::V2024_12_20(v2024_12_20::Event::PlanUpdated(event)) => {
+            plan_updated(&event.data, event.previous_data.as_ref())
+        }
+        V::V2025_05_22(v2025_05_22::Event::PlanUpdated(event)) => with_actor(
+            plan_updated(&event.data, event.previous_data.as_ref()),
+            &event.actor,
+        ),
+
+        V::V2024_08_29(v2024_08_29::Event::AddonUpdated(event))
+        | V::V2024_10_28(v2024_10_28::Event::AddonUpdated(event))
+        | V::V2024_12_20(v2024_12_20::Event::AddonUpdated(event)) => addon_updated(&event.data),
+        V::V2025_05_22(v2025_05_22::Event::AddonUpdated(event)) => {
+            with_actor(addon_updated(&event.data), &event.actor)
+        }
+
+        // eSIM profiles (their SIM) changed in 2024-12-20: one arm per revision.
+        V::V2024_08_29(v2024_08_29::Event::ESimProfileUpdated(event))
+        | V::V2024_10_28(v2024_10_28::Event::ESimProfileUpdated(event)) => {
+            let profile = &event.data;
+            esim_profile_updated(&profile.sim.iccid, &profile.status, profile.updated_at)
+        }
+        V::V2024_12_20(v2024_12_20::Event::ESimProfileUpdated(event)) => {
+            let profile = &event.data;
+            esim_profile_updated(&profile.sim.iccid, &profile.status, profile.updated_at)
+        }
+        V::V2025_05_22(v2025_05_22::Event::ESimProfileUpdated(event)) => {
+            let profile = &event.data;
+            let summary =
+                esim_profile_updated(&profile.sim.iccid, &profile.status, profile.updated_at);
+            with_actor(summary, &event.actor)
+        }
+
+        // Subscription changes hold a SIM, which changed in 2024-12-20.
+        V::V2024_08_29(v2024_08_29::Event::SubscriptionChangeDeleted(event))
+        | V::V2024_10_28(v2024_10_28::Event::SubscriptionChangeDeleted(event)) => {
+            let change = &event.data;
+            subscription_change_deleted(&change.id, change.subscription.as_deref(), &change.status)
+        }
+        V::V2024_12_20(v2024_12_20::Event::SubscriptionChangeDeleted(event)) => {
+            let change = &event.data;
+            subscription_change_deleted(&change.id, change.subscription.as_deref(), &change.status)
+        }
+        V::V2025_05_22(v2025_05_22::Event::SubscriptionChangeDeleted(event)) => {
+            let change = &event.data;
+            let summary = subscription_change_deleted(
+                &change.id,
+                change.subscription.as_deref(),
+                &change.status,
+            );
+            with_actor(summary, &event.actor)
+        }
+
+        // Subscriptions hold a SIM, which changed in 2024-12-20, and
+        // replaced `porting` with `lastPorting` in 2025-05-22.
+        V::V2024_08_29(v2024_08_29::Event::SubscriptionActivated(event))
+        | V::V2024_10_28(v2024_10_28::Event::SubscriptionActivated(event)) => {
+            let subscription = &event.data;
+            subscription_summary(
+                "activated",
+                &subscription.id,
+                subscription.phone_number.as_deref(),
+            )
+        }
+        V::V2024_12_20(v2024_12_20::Event::SubscriptionActivated(event)) => {
+            let subscription = &event.data;
+            subscription_summary(
+                "activated",
+                &subscription.id,
+                subscription.phone_number.as_deref(),
+            )
+        }
+        V::V2025_05_22(v2025_05_22::Event::SubscriptionActivated(event)) => {
+            let subscription = &event.data;
+            let summary = subscription_summary(
+                "activated",
+                &subscription.id,
+                subscription.phone_number.as_deref(),
+            );
+            with_actor(summary, &event.actor)
+        }
+        V::V2024_08_29(v2024_08_29::Event::SubscriptionEnded(event))
+        | V::V2024_10_28(v2024_10_28::Event::SubscriptionEnded(event)) => {
+            let subscription = &event.data;
+            subscription_summary(
+                "ended",
+                &subscription.id,
+                subscription.phone_number.as_deref(),
+            )
+        }
+        V::V2024_12_20(v2024_12_20::Event::SubscriptionEnded(event)) => {
+            let subscription = &event.data;
+            subscription_summary(
+                "ended",
+                &subscription.id,
+                subscription.phone_number.as_deref(),
+            )
+        }
+        V::V2025_05_22(v2025_05_22::Event::SubscriptionEnded(event)) => {
+            let subscription = &event.data;
+            let summary = subscription_summary(
+                "ended",
+                &subscription.id,
+                subscription.phone_number.as_deref(),
+            );
+            with_actor(summary, &event.actor)
+        }
+
+        V::V2024_08_29(v2024_08_29::Event::PortingCompleted(event))
+        | V::V2024_10_28(v2024_10_28::Event::PortingCompleted(event))
+        | V::V2024_12_20(v2024_12_20::Event::PortingCompleted(event)) => {
+            porting_summary("completed", &event.data)
+        }
+        V::V2025_05_22(v2025_05_22::Event::PortingCompleted(event)) => {
+            with_actor(porting_summary("completed", &event.data), &event.actor)
+        }
+        V::V2024_08_29(v2024_08_29::Event::PortingDeclined(event))
+        | V::V2024_10_28(v2024_10_28::Event::PortingDeclined(event))
+        | V::V2024_12_20(v2024_12_20::Event::PortingDeclined(event)) => {
+            porting_summary("declined", &event.data)
+        }
+        V::V2025_05_22(v2025_05_22::Event::PortingDeclined(event)) => {
+            with_actor(porting_summary("declined", &event.data), &event.actor)
+        }
+
+        // A type this API version does not know, or a version this build
+        // does not parse: acknowledge it, so that Gigs does not retry.
+        other => {
+            let Some(raw) = other.untyped() else {
+                return (
+                    Outcome::NotHandled,
+                    "no handler for this event type".to_owned(),
+                );
+            };
+            let version = raw.version().unwrap_or("(none)");
+            let why = match other {
+                V::Unsupported(_) => {
+                    format!("API version {version} not parsed by this build; ignored")
+                }
+                _ => format!("event type unknown to API version {version}; ignored"),
+            };
+            return (Outcome::Unknown, why);
+        }
+    };
+    (Outcome::Handled, summary)
+}
+
+/// `summary`, and who caused the event, for the versions that say so.
+fn with_actor(summary: String, actor: &v2025_05_22::Actor) -> String {
+    use v2025_05_22::Actor;
+
+    let by = match actor {
+        Actor::ApiKey(key) => format!("API key {}", key.api_key),
+        Actor::Member(member) => format!("member {}", member.member),
+        Actor::User(user) => format!("user {}", user.user),
+        Actor::System => "Gigs".to_owned(),
+        Actor::Unrecognized(raw) => format!("an actor of kind `{}`", raw.kind()),
+        // New kinds in a later crate version.
+        other => format!("an actor of kind `{}`", other.kind()),
+    };
+    format!("{summary}; caused by {by}")
+}
+
+/// An add-on as it is now.
+fn addon_updated(addon: &v2025_05_22::Addon) -> String {
+    format!(
+        "add-on {} \"{}\" is {}, price {} {}",
+        addon.id, addon.name, addon.status, addon.price.amount, addon.price.currency
+    )
+}
+
+/// An eSIM profile's new status.
+fn esim_profile_updated(
+    iccid: &str,
+    status: &v2025_05_22::ESimProfileStatus,
+    since: jiff::Timestamp,
+) -> String {
+    format!("eSIM profile of SIM {iccid} is {status} since {since}")
+}
+
+/// A deleted subscription change.
+fn subscription_change_deleted(
+    id: &str,
+    subscription: Option<&str>,
+    status: &impl fmt::Display,
+) -> String {
+    format!(
+        "subscription change {id} of subscription {} deleted while {status}",
+        subscription.unwrap_or("(none)"),
+    )
+}
+
+/// A subscription that started or stopped.
+fn subscription_summary(what: &str, id: &str, phone_number: Option<&str>) -> String {
+    format!(
+        "subscription {id} {what}, phone number {}",
+        phone_number.unwrap_or("(none)")
+    )
+}
+
+/// A number port that finished, one way or the other.
+fn porting_summary(what: &str, porting: &v2025_05_22::Porting) -> String {
+    let mut summary = format!("porting {} of {} {what}", porting.id, porting.phone_number);
+    if let Some(code) = &porting.declined_code {
+        summary.push_str(&format!(" (code {code})"));
+    }
+    summary
+}
+
+/// A plan changed: what it is now, and what `previousData` says it was.
+pub fn plan_updated(
+    plan: &v2025_05_22::Plan,
+    previous: Option<&v2025_05_22::PlanPreviousData>,
+) -> String {
+    let mut summary = format!(
+        "plan {} \"{}\" is {}, price {} {}",
+        plan.id, plan.name, plan.status, plan.price.amount, plan.price.currency
+    );
+    let Some(previous) = previous else {
+        summary.push_str("; no previousData");
+        return summary;
+    };
+    // Only the fields that changed are present.
+    let mut changes = Vec::new();
+    if let Some(name) = &previous.name {
+        changes.push(format!("name \"{name}\""));
+    }
+    if let Some(status) = &previous.status {
+        changes.push(format!("status {status}"));
+    }
+    if let Some(price) = &previous.price {
+        changes.push(format!("price {} {}", price.amount, price.currency));
+    }
+    match &previous.description {
+        Some(Some(description)) => changes.push(format!("description \"{description}\"")),
+        Some(None) => changes.push("description null".to_owned()),
+        None => {}
+    }
+    if changes.is_empty() {
+        summary.push_str("; previousData: other fields changed");
+    } else {
+        summary.push_str("; previousData: ");
+        summary.push_str(&changes.join(", "));
+    }
+    summary
+}
