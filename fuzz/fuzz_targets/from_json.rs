@@ -6,7 +6,7 @@
 
 use std::fmt::Debug;
 
-use gigs_events::{ParseEvent, VersionedEvent, v2024_08_29, v2024_10_28, v2024_12_20};
+use gigs_events::{ParseEvent, VersionedEvent, v2024_08_29, v2024_10_28, v2024_12_20, v2025_05_22};
 use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
 
@@ -33,4 +33,5 @@ fuzz_target!(|body: &[u8]| {
     round_trip::<v2024_08_29::Event>(body);
     round_trip::<v2024_10_28::Event>(body);
     round_trip::<v2024_12_20::Event>(body);
+    round_trip::<v2025_05_22::Event>(body);
 });

@@ -4,7 +4,7 @@
 //! type, and an overlay version.
 //!
 //! The generated code is snapshotted under `tests/obstacle/generated/` (see
-//! `obstacle_snapshot.rs`) and, being part of this test crate, compiled and
+//! `tests/generator/obstacle_snapshot.rs`) and, being part of this test crate, compiled and
 //! exercised here; the crate root (`main.rs`) holds it.
 
 use gigs_events::{Error, ParseEvent, RawEvent};
