@@ -48,18 +48,19 @@ enum Command {
         /// The newer version, YYYY-MM-DD.
         to: String,
     },
-    /// Time a clean build of gigs-events with one version and with all, and
-    /// count the generated lines.
+    /// Time clean builds of gigs-events with the newest version alone and
+    /// with all, in the dev and release profiles, with their peak memory;
+    /// and count the generated lines.
     MeasureBuild {
-        /// The version feature to time alone (default: the oldest).
+        /// The version feature to build alone (default: the newest).
         #[arg(long)]
         feature: Option<String>,
         /// Builds per configuration; the fastest counts.
         #[arg(long, default_value_t = 1)]
         runs: usize,
-        /// Time release builds instead of dev builds.
-        #[arg(long)]
-        release: bool,
+        /// The profile to build with (default: both, dev first).
+        #[arg(long, value_enum)]
+        profile: Option<measure::Profile>,
         /// Only count the generated lines.
         #[arg(long)]
         lines_only: bool,
@@ -85,14 +86,17 @@ fn main() -> ExitCode {
         Command::MeasureBuild {
             feature,
             runs,
-            release,
+            profile,
             lines_only,
         } => measure::run(
             &root,
             &measure::Options {
                 feature,
                 runs,
-                release,
+                profiles: profile.map_or_else(
+                    || vec![measure::Profile::Dev, measure::Profile::Release],
+                    |profile| vec![profile],
+                ),
                 lines_only,
             },
         ),
