@@ -72,6 +72,23 @@ pub fn value_type(type_ref: &TypeRef) -> TokenStream {
     }
 }
 
+/// The runtime function that reads a field in place of its type's own
+/// `Deserialize`: the one that tells absent from `null`, and the fast path
+/// for timestamps (timestamps in lists keep jiff's `Deserialize`).
+fn deserialize_with(type_ref: &TypeRef, presence: Presence) -> Option<&'static str> {
+    match (type_ref, presence) {
+        (TypeRef::Timestamp, Presence::Always) => Some("crate::__private::deserialize_timestamp"),
+        (TypeRef::Timestamp, Presence::Nullable | Presence::Optional) => {
+            Some("crate::__private::deserialize_optional_timestamp")
+        }
+        (TypeRef::Timestamp, Presence::OptionalNullable) => {
+            Some("crate::__private::deserialize_nullable_timestamp")
+        }
+        (_, Presence::OptionalNullable) => Some("crate::__private::deserialize_nullable"),
+        _ => None,
+    }
+}
+
 /// The docs of a field: its description, then what the flags mean for users.
 fn field_docs(field: &Field) -> Vec<String> {
     let mut docs = vec![field.description.clone()];
@@ -126,19 +143,25 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
         }
         let rust_type = match field.presence {
             Presence::Always => value,
-            Presence::Nullable => quote!(::std::option::Option<#value>),
-            Presence::Optional => {
-                serde_args.push(quote!(default));
-                quote!(::std::option::Option<#value>)
-            }
+            Presence::Nullable | Presence::Optional => quote!(::std::option::Option<#value>),
             Presence::OptionalNullable => {
-                serde_args.push(quote!(default));
-                serde_args.push(quote!(
-                    deserialize_with = "crate::__private::deserialize_nullable"
-                ));
                 quote!(::std::option::Option<::std::option::Option<#value>>)
             }
         };
+        let deserializer = deserialize_with(type_ref, field.presence);
+        // serde reads an absent `Option` field as `None` by itself only when
+        // the field has no `deserialize_with`.
+        let absent_is_none = match field.presence {
+            Presence::Always => false,
+            Presence::Nullable => deserializer.is_some(),
+            Presence::Optional | Presence::OptionalNullable => true,
+        };
+        if absent_is_none {
+            serde_args.push(quote!(default));
+        }
+        if let Some(deserializer) = deserializer {
+            serde_args.push(quote!(deserialize_with = #deserializer));
+        }
         let serde_attr = if serde_args.is_empty() {
             TokenStream::new()
         } else {

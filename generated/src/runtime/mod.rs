@@ -8,6 +8,7 @@ pub(crate) mod error;
 pub(crate) mod parse;
 pub(crate) mod raw;
 mod scan;
+pub(crate) mod timestamp;
 pub(crate) mod union;
 #[cfg(feature = "webhook")]
 pub mod webhook;

@@ -29,7 +29,10 @@ pub mod v2024_08_29 {
         /// When the add-on was created.
         ///
         /// Example: `2021-01-21T19:12:28Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// Text describing the add-on.
         ///

@@ -39,7 +39,11 @@ pub mod v2024_08_29 {
         /// Example: `2021-01-21T19:12:28Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// Text describing the add-on.
         ///

@@ -29,12 +29,19 @@ pub mod v2024_08_29 {
         /// When the key was created.
         ///
         /// Example: `2024-07-15T13:45:10Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// When the key stops working; null when it never expires.
         ///
         /// Example: `2025-07-15T13:45:10Z`
-        #[serde(rename = "expiresAt")]
+        #[serde(
+            rename = "expiresAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub expires_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for ApiKey {

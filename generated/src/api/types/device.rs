@@ -26,7 +26,10 @@ pub mod v2024_08_29 {
         /// When the device was created.
         ///
         /// Example: `2021-02-14T19:38:34Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The device's IMEI (international mobile equipment identity), if given.
         ///
@@ -106,7 +109,10 @@ pub mod v2024_12_20 {
         /// When the device was created.
         ///
         /// Example: `2021-02-14T19:38:34Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The device's IMEI (international mobile equipment identity), if given.
         ///

@@ -33,7 +33,11 @@ pub mod v2024_08_29 {
         /// Example: `2021-02-14T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The device's IMEI (international mobile equipment identity), if given.
         ///
@@ -164,7 +168,11 @@ pub mod v2024_12_20 {
         /// Example: `2021-02-14T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The device's IMEI (international mobile equipment identity), if given.
         ///

@@ -16,7 +16,10 @@ pub mod v2024_08_29 {
         /// When `status` last changed.
         ///
         /// Example: `2024-03-13T15:36:01Z`
-        #[serde(rename = "updatedAt")]
+        #[serde(
+            rename = "updatedAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub updated_at: ::jiff::Timestamp,
     }
     impl ::serde::Serialize for ESimProfile {
@@ -49,7 +52,10 @@ pub mod v2024_12_20 {
         /// When `status` last changed.
         ///
         /// Example: `2024-03-13T15:36:01Z`
-        #[serde(rename = "updatedAt")]
+        #[serde(
+            rename = "updatedAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub updated_at: ::jiff::Timestamp,
     }
     impl ::serde::Serialize for ESimProfile {

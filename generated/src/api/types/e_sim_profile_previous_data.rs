@@ -26,7 +26,11 @@ pub mod v2024_08_29 {
         /// Example: `2024-03-13T15:36:01Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "updatedAt", default)]
+        #[serde(
+            rename = "updatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub updated_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for ESimProfilePreviousData {
@@ -88,7 +92,11 @@ pub mod v2024_12_20 {
         /// Example: `2024-03-13T15:36:01Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "updatedAt", default)]
+        #[serde(
+            rename = "updatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub updated_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for ESimProfilePreviousData {

@@ -22,7 +22,10 @@ pub mod v2024_08_29 {
         /// When the application was installed.
         ///
         /// Example: `2024-02-12T11:04:37Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The application's settings, a free-form object whose members depend on the application. Absent from the documented example, so optional.
         ///

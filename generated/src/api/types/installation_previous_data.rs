@@ -29,7 +29,11 @@ pub mod v2024_08_29 {
         /// Example: `2024-02-12T11:04:37Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The application's settings, a free-form object whose members depend on the application. Absent from the documented example, so optional.
         ///

@@ -21,10 +21,12 @@ pub mod v2024_08_29 {
         /// When the period began.
         ///
         /// Example: `2024-05-02T09:14:05Z`
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub start: ::jiff::Timestamp,
         /// When the period ends.
         ///
         /// Example: `2024-06-02T09:14:05Z`
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub end: ::jiff::Timestamp,
     }
     impl ::serde::Serialize for Period {

@@ -175,7 +175,11 @@ pub mod v2024_08_29 {
         /// Example: `2021-01-21T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for PlanPreviousData {

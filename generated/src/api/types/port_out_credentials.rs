@@ -27,7 +27,10 @@ pub mod v2024_08_29 {
         /// When the credentials stop being valid.
         ///
         /// Example: `2024-12-27T10:00:00Z`
-        #[serde(rename = "expiresAt")]
+        #[serde(
+            rename = "expiresAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub expires_at: ::jiff::Timestamp,
         /// Id of the subscription whose number can be ported out, prefixed `sub_`.
         ///

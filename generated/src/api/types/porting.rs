@@ -99,7 +99,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "expiredAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub expired_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// When the porting failed; null unless it did. Only the current documentation shows it, and its name is read from its description; treated as optional.
@@ -110,7 +110,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "failedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub failed_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// The account holder's first name, if the donor needs it.
@@ -126,7 +126,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "lastDeclinedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub last_declined_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -144,7 +144,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "lastRequestedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub last_requested_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -180,17 +180,28 @@ pub mod v2024_08_29 {
         /// When the porting was canceled; null unless it was.
         ///
         /// Example: `2024-11-09T16:20:00Z`
-        #[serde(rename = "canceledAt")]
+        #[serde(
+            rename = "canceledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub canceled_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the number finished moving; null until then.
         ///
         /// Example: `2024-11-10T06:00:00Z`
-        #[serde(rename = "completedAt")]
+        #[serde(
+            rename = "completedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub completed_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the porting was created.
         ///
         /// Example: `2024-11-07T18:33:41Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
     }
     impl ::serde::Serialize for Porting {

@@ -152,7 +152,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "expiredAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub expired_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// When the porting failed; null unless it did. Only the current documentation shows it, and its name is read from its description; treated as optional.
@@ -163,7 +163,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "failedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub failed_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// The account holder's first name, if the donor needs it.
@@ -187,7 +187,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "lastDeclinedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub last_declined_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -213,7 +213,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "lastRequestedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub last_requested_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -275,7 +275,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "canceledAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub canceled_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// When the number finished moving; null until then.
@@ -286,7 +286,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "completedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub completed_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -296,7 +296,11 @@ pub mod v2024_08_29 {
         /// Example: `2024-11-07T18:33:41Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for PortingPreviousData {

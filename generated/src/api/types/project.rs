@@ -201,7 +201,10 @@ pub mod v2024_12_20 {
         /// When the project was created. New in this version, which also drops `billable`.
         ///
         /// Example: `2023-06-01T08:00:00Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
     }
     impl ::serde::Serialize for Project {

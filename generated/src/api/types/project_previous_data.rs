@@ -296,7 +296,11 @@ pub mod v2024_12_20 {
         /// Example: `2023-06-01T08:00:00Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for ProjectPreviousData {

@@ -31,7 +31,10 @@ pub mod v2024_08_29 {
         /// When the SIM was created.
         ///
         /// Example: `2021-01-21T19:38:34Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
     }
     impl ::serde::Serialize for Sim {
@@ -82,7 +85,10 @@ pub mod v2024_12_20 {
         /// When the SIM was created.
         ///
         /// Example: `2021-01-21T19:38:34Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// String key-value pairs attached to the SIM. New in this version; documented payloads sometimes omit it, so it is optional.
         ///

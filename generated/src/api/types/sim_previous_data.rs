@@ -49,7 +49,11 @@ pub mod v2024_08_29 {
         /// Example: `2021-01-21T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for SimPreviousData {
@@ -153,7 +157,11 @@ pub mod v2024_12_20 {
         /// Example: `2021-01-21T19:38:34Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// String key-value pairs attached to the SIM. New in this version; documented payloads sometimes omit it, so it is optional.
         ///

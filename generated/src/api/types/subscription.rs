@@ -30,12 +30,20 @@ pub mod v2024_08_29 {
         /// When the subscription became active; null until it has.
         ///
         /// Example: `2024-03-02T09:14:05Z`
-        #[serde(rename = "activatedAt")]
+        #[serde(
+            rename = "activatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub activated_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription was canceled; null unless it was.
         ///
         /// Example: `2024-09-30T17:02:44Z`
-        #[serde(rename = "canceledAt")]
+        #[serde(
+            rename = "canceledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub canceled_at: ::std::option::Option<::jiff::Timestamp>,
         /// Why the subscription was canceled; null unless it was.
         #[serde(rename = "cancellationDetails")]
@@ -43,7 +51,10 @@ pub mod v2024_08_29 {
         /// When the subscription was created.
         ///
         /// Example: `2024-03-02T09:12:51Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The billing period the subscription is in now; null when it is in none.
         #[serde(rename = "currentPeriod")]
@@ -51,17 +62,29 @@ pub mod v2024_08_29 {
         /// The earliest moment the subscription may end, given the plan's minimum term; null when there is no such limit.
         ///
         /// Example: `2025-03-02T09:14:05Z`
-        #[serde(rename = "earliestEndAt")]
+        #[serde(
+            rename = "earliestEndAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub earliest_end_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription ended; null while it has not.
         ///
         /// Example: `2024-10-02T00:00:00Z`
-        #[serde(rename = "endedAt")]
+        #[serde(
+            rename = "endedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub ended_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription was first used on the network; null before that.
         ///
         /// Example: `2024-03-02T09:31:27Z`
-        #[serde(rename = "firstUsageAt")]
+        #[serde(
+            rename = "firstUsageAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
         /// The porting that brings (or brought) an existing phone number to the subscription; null when the number is not ported.
         pub porting: ::std::option::Option<Porting>,
@@ -159,12 +182,20 @@ pub mod v2024_12_20 {
         /// When the subscription became active; null until it has.
         ///
         /// Example: `2024-03-02T09:14:05Z`
-        #[serde(rename = "activatedAt")]
+        #[serde(
+            rename = "activatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub activated_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription was canceled; null unless it was.
         ///
         /// Example: `2024-09-30T17:02:44Z`
-        #[serde(rename = "canceledAt")]
+        #[serde(
+            rename = "canceledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub canceled_at: ::std::option::Option<::jiff::Timestamp>,
         /// Why the subscription was canceled; null unless it was.
         #[serde(rename = "cancellationDetails")]
@@ -172,7 +203,10 @@ pub mod v2024_12_20 {
         /// When the subscription was created.
         ///
         /// Example: `2024-03-02T09:12:51Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The billing period the subscription is in now; null when it is in none.
         #[serde(rename = "currentPeriod")]
@@ -180,17 +214,29 @@ pub mod v2024_12_20 {
         /// The earliest moment the subscription may end, given the plan's minimum term; null when there is no such limit.
         ///
         /// Example: `2025-03-02T09:14:05Z`
-        #[serde(rename = "earliestEndAt")]
+        #[serde(
+            rename = "earliestEndAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub earliest_end_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription ended; null while it has not.
         ///
         /// Example: `2024-10-02T00:00:00Z`
-        #[serde(rename = "endedAt")]
+        #[serde(
+            rename = "endedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub ended_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription was first used on the network; null before that.
         ///
         /// Example: `2024-03-02T09:31:27Z`
-        #[serde(rename = "firstUsageAt")]
+        #[serde(
+            rename = "firstUsageAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
         /// The porting that brings (or brought) an existing phone number to the subscription; null when the number is not ported.
         pub porting: ::std::option::Option<Porting>,
@@ -288,12 +334,20 @@ pub mod v2025_05_22 {
         /// When the subscription became active; null until it has.
         ///
         /// Example: `2024-03-02T09:14:05Z`
-        #[serde(rename = "activatedAt")]
+        #[serde(
+            rename = "activatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub activated_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription was canceled; null unless it was.
         ///
         /// Example: `2024-09-30T17:02:44Z`
-        #[serde(rename = "canceledAt")]
+        #[serde(
+            rename = "canceledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub canceled_at: ::std::option::Option<::jiff::Timestamp>,
         /// Why the subscription was canceled; null unless it was.
         #[serde(rename = "cancellationDetails")]
@@ -301,7 +355,10 @@ pub mod v2025_05_22 {
         /// When the subscription was created.
         ///
         /// Example: `2024-03-02T09:12:51Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The billing period the subscription is in now; null when it is in none.
         #[serde(rename = "currentPeriod")]
@@ -309,17 +366,29 @@ pub mod v2025_05_22 {
         /// The earliest moment the subscription may end, given the plan's minimum term; null when there is no such limit.
         ///
         /// Example: `2025-03-02T09:14:05Z`
-        #[serde(rename = "earliestEndAt")]
+        #[serde(
+            rename = "earliestEndAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub earliest_end_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription ended; null while it has not.
         ///
         /// Example: `2024-10-02T00:00:00Z`
-        #[serde(rename = "endedAt")]
+        #[serde(
+            rename = "endedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub ended_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription was first used on the network; null before that.
         ///
         /// Example: `2024-03-02T09:31:27Z`
-        #[serde(rename = "firstUsageAt")]
+        #[serde(
+            rename = "firstUsageAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
         /// The subscription's phone number in E.164 format; null until one is assigned.
         ///

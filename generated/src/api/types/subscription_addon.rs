@@ -17,19 +17,30 @@ pub mod v2024_08_29 {
         /// When the add-on became active on the subscription; null until it has.
         ///
         /// Example: `2024-04-11T08:00:12Z`
-        #[serde(rename = "activatedAt")]
+        #[serde(
+            rename = "activatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub activated_at: ::std::option::Option<::jiff::Timestamp>,
         /// The add-on that was bought.
         pub addon: Addon,
         /// When the subscription add-on was canceled; null unless it was.
         ///
         /// Example: `2024-04-20T12:30:00Z`
-        #[serde(rename = "canceledAt")]
+        #[serde(
+            rename = "canceledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub canceled_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription add-on was created.
         ///
         /// Example: `2024-04-11T07:59:48Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The period the add-on is in now; null when it is in none.
         #[serde(rename = "currentPeriod")]
@@ -37,7 +48,11 @@ pub mod v2024_08_29 {
         /// When the subscription add-on ended; null while it has not.
         ///
         /// Example: `2024-05-11T08:00:12Z`
-        #[serde(rename = "endedAt")]
+        #[serde(
+            rename = "endedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub ended_at: ::std::option::Option<::jiff::Timestamp>,
         /// Where the subscription add-on is in its lifecycle.
         ///
@@ -105,19 +120,30 @@ pub mod v2025_05_22 {
         /// When the add-on became active on the subscription; null until it has.
         ///
         /// Example: `2024-04-11T08:00:12Z`
-        #[serde(rename = "activatedAt")]
+        #[serde(
+            rename = "activatedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub activated_at: ::std::option::Option<::jiff::Timestamp>,
         /// The add-on that was bought.
         pub addon: Addon,
         /// When the subscription add-on was canceled; null unless it was.
         ///
         /// Example: `2024-04-20T12:30:00Z`
-        #[serde(rename = "canceledAt")]
+        #[serde(
+            rename = "canceledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub canceled_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription add-on was created.
         ///
         /// Example: `2024-04-11T07:59:48Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The period the add-on is in now; null when it is in none.
         #[serde(rename = "currentPeriod")]
@@ -125,7 +151,11 @@ pub mod v2025_05_22 {
         /// When the subscription add-on ended; null while it has not.
         ///
         /// Example: `2024-05-11T08:00:12Z`
-        #[serde(rename = "endedAt")]
+        #[serde(
+            rename = "endedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub ended_at: ::std::option::Option<::jiff::Timestamp>,
         /// Where the subscription add-on is in its lifecycle.
         ///

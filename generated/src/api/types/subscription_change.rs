@@ -33,17 +33,28 @@ pub mod v2024_08_29 {
         /// When the change took effect; null until it has.
         ///
         /// Example: `2021-01-21T19:36:57Z`
-        #[serde(rename = "appliedAt")]
+        #[serde(
+            rename = "appliedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub applied_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription change was created.
         ///
         /// Example: `2021-01-21T19:12:28Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// Roughly when the change is due, mostly set for changes at renewal; may be null for changes that apply immediately.
         ///
         /// Example: `2021-01-21T19:12:28Z`
-        #[serde(rename = "scheduledAt")]
+        #[serde(
+            rename = "scheduledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub scheduled_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for SubscriptionChange {
@@ -99,17 +110,28 @@ pub mod v2024_12_20 {
         /// When the change took effect; null until it has.
         ///
         /// Example: `2021-01-21T19:36:57Z`
-        #[serde(rename = "appliedAt")]
+        #[serde(
+            rename = "appliedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub applied_at: ::std::option::Option<::jiff::Timestamp>,
         /// When the subscription change was created.
         ///
         /// Example: `2021-01-21T19:12:28Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// Roughly when the change is due, mostly set for changes at renewal; may be null for changes that apply immediately.
         ///
         /// Example: `2021-01-21T19:12:28Z`
-        #[serde(rename = "scheduledAt")]
+        #[serde(
+            rename = "scheduledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub scheduled_at: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for SubscriptionChange {

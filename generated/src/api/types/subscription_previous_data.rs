@@ -40,7 +40,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "activatedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub activated_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -53,7 +53,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "canceledAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub canceled_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// Why the subscription was canceled; null unless it was.
@@ -72,7 +72,11 @@ pub mod v2024_08_29 {
         /// Example: `2024-03-02T09:12:51Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The billing period the subscription is in now; null when it is in none.
         ///
@@ -91,7 +95,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "earliestEndAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub earliest_end_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -104,7 +108,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "endedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// When the subscription was first used on the network; null before that.
@@ -115,7 +119,7 @@ pub mod v2024_08_29 {
         #[serde(
             rename = "firstUsageAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub first_usage_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -335,7 +339,7 @@ pub mod v2024_12_20 {
         #[serde(
             rename = "activatedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub activated_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -348,7 +352,7 @@ pub mod v2024_12_20 {
         #[serde(
             rename = "canceledAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub canceled_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// Why the subscription was canceled; null unless it was.
@@ -367,7 +371,11 @@ pub mod v2024_12_20 {
         /// Example: `2024-03-02T09:12:51Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The billing period the subscription is in now; null when it is in none.
         ///
@@ -386,7 +394,7 @@ pub mod v2024_12_20 {
         #[serde(
             rename = "earliestEndAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub earliest_end_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -399,7 +407,7 @@ pub mod v2024_12_20 {
         #[serde(
             rename = "endedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// When the subscription was first used on the network; null before that.
@@ -410,7 +418,7 @@ pub mod v2024_12_20 {
         #[serde(
             rename = "firstUsageAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub first_usage_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -630,7 +638,7 @@ pub mod v2025_05_22 {
         #[serde(
             rename = "activatedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub activated_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -643,7 +651,7 @@ pub mod v2025_05_22 {
         #[serde(
             rename = "canceledAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub canceled_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// Why the subscription was canceled; null unless it was.
@@ -662,7 +670,11 @@ pub mod v2025_05_22 {
         /// Example: `2024-03-02T09:12:51Z`
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "createdAt", default)]
+        #[serde(
+            rename = "createdAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub created_at: ::std::option::Option<::jiff::Timestamp>,
         /// The billing period the subscription is in now; null when it is in none.
         ///
@@ -681,7 +693,7 @@ pub mod v2025_05_22 {
         #[serde(
             rename = "earliestEndAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub earliest_end_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
@@ -694,7 +706,7 @@ pub mod v2025_05_22 {
         #[serde(
             rename = "endedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
         /// When the subscription was first used on the network; null before that.
@@ -705,7 +717,7 @@ pub mod v2025_05_22 {
         #[serde(
             rename = "firstUsageAt",
             default,
-            deserialize_with = "crate::__private::deserialize_nullable"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub first_usage_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,

@@ -58,12 +58,20 @@ pub mod v2024_08_29 {
         /// When the balance can first be used. Sources disagree on whether it can be null; modelled as nullable.
         ///
         /// Example: `2024-10-01T00:00:00Z`
-        #[serde(rename = "usableFrom")]
+        #[serde(
+            rename = "usableFrom",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub usable_from: ::std::option::Option<::jiff::Timestamp>,
         /// When the balance can no longer be used. Sources disagree on whether it can be null; modelled as nullable.
         ///
         /// Example: `2024-11-01T00:00:00Z`
-        #[serde(rename = "usableUntil")]
+        #[serde(
+            rename = "usableUntil",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub usable_until: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for UsageBalance {

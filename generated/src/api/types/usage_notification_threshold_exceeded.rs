@@ -26,6 +26,7 @@ pub mod v2024_08_29 {
         /// When the threshold was passed.
         ///
         /// Example: `2024-02-29T14:01:12Z`
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub at: ::jiff::Timestamp,
         /// Data allowance and usage. Nullability is not documented; null is accepted.
         pub data: ::std::option::Option<UsageNotificationData>,

@@ -27,6 +27,10 @@ pub mod v2024_08_29 {
         /// When the throttling ends. Nullability is not documented; null is accepted.
         ///
         /// Example: `2021-02-20T19:38:34Z`
+        #[serde(
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
         pub until: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for UsageNotificationThrottled {

@@ -65,7 +65,10 @@ pub mod v2024_08_29 {
         /// When the usage that crossed the threshold was recorded.
         ///
         /// Example: `2021-01-21T19:38:34Z`
-        #[serde(rename = "usageAt")]
+        #[serde(
+            rename = "usageAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub usage_at: ::jiff::Timestamp,
     }
     impl ::serde::Serialize for UsageThresholdExceededData {

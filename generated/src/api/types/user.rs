@@ -35,7 +35,10 @@ pub mod v2024_08_29 {
         /// When the user was created.
         ///
         /// Example: `2021-01-21T19:38:34Z`
-        #[serde(rename = "createdAt")]
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
         pub created_at: ::jiff::Timestamp,
         /// The user's primary email address, unique among users.
         ///

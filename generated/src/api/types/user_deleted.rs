@@ -63,6 +63,7 @@ pub mod v2024_08_29 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -159,6 +160,7 @@ pub mod v2025_05_22 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///

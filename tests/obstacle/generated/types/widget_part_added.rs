@@ -37,6 +37,7 @@ pub mod v2024_01_01 {
         /// The object the event is about.
         pub data: Widget,
         /// When it happened.
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///
@@ -118,6 +119,7 @@ pub mod v2024_02_01 {
         /// The object the event is about.
         pub data: Widget,
         /// When it happened.
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///

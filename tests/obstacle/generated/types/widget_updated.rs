@@ -43,6 +43,7 @@ pub mod v2024_01_01 {
         #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<WidgetPreviousData>,
         /// When it happened.
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///
@@ -137,6 +138,7 @@ pub mod v2024_02_01 {
         #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<WidgetPreviousData>,
         /// When it happened.
+        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///
