@@ -13,6 +13,14 @@ const KEYWORDS: &[&str] = &[
     "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
+/// The enum of a version's events, a name the generated code takes in every
+/// version.
+pub const EVENT_ENUM: &str = "Event";
+
+/// The generic envelope event structs are read through, also taken in every
+/// version.
+pub const EVENT_ENVELOPE: &str = "EventEnvelope";
+
 /// The Rust field name for a JSON key: `simTypes` → `sim_types`,
 /// `user.fullName` → `user_full_name`, `type` → `type_`.
 pub fn field_name(wire: &str) -> String {

@@ -380,6 +380,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Ok(request) = std::env::var("PARSE_LOOP") {
+        return parse_loop(&seeds, &mixed, &request);
+    }
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
@@ -400,6 +403,45 @@ fn main() -> ExitCode {
         ));
         report(&all);
     }
+    ExitCode::SUCCESS
+}
+
+/// With `PARSE_LOOP="<payload> <method> <count>"` the bench measures
+/// nothing: it parses one payload (a seed's name or `mixed`) `count` times
+/// with one method and exits, for instruction counts under
+/// `valgrind --tool=callgrind`, which are repeatable where times are not.
+/// The difference between two counts, divided by the difference in `count`,
+/// is the cost of one parse without the start-up.
+fn parse_loop(seeds: &[Payload], mixed: &[Payload], request: &str) -> ExitCode {
+    let words: Vec<&str> = request.split_whitespace().collect();
+    let [payload, method, count] = words.as_slice() else {
+        eprintln!("error: PARSE_LOOP is `<payload> <method> <count>`, not `{request}`");
+        return ExitCode::FAILURE;
+    };
+    let Some(index) = METHODS.iter().position(|name| name == method) else {
+        eprintln!("error: no method `{method}`; the methods are {METHODS:?}");
+        return ExitCode::FAILURE;
+    };
+    let Ok(count) = count.parse::<usize>() else {
+        eprintln!("error: `{count}` is not a count");
+        return ExitCode::FAILURE;
+    };
+    let stream: Vec<&Payload> = if *payload == "mixed" {
+        mixed.iter().collect()
+    } else {
+        seeds.iter().filter(|seed| seed.name == *payload).collect()
+    };
+    if stream.is_empty() {
+        eprintln!("error: no payload `{payload}`");
+        return ExitCode::FAILURE;
+    }
+    let mut parsed = 0_usize;
+    for _ in 0..count {
+        for payload in &stream {
+            parsed += usize::from((payload.methods.all()[index])(black_box(&payload.body)));
+        }
+    }
+    println!("{parsed} parses");
     ExitCode::SUCCESS
 }
 

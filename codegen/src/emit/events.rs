@@ -14,7 +14,11 @@ use crate::names;
 /// `vYYYY_MM_DD.rs`: the version's types, re-exported from their revisions,
 /// and its `Event` enum.
 pub fn version_module(version: &Version, assigned: &BTreeMap<String, String>) -> EmittedFile {
-    let reexports = assigned.iter().map(|(rust_name, revision)| {
+    // The envelope is how event structs are read, not part of the API.
+    let public = assigned
+        .iter()
+        .filter(|(rust_name, _)| rust_name.as_str() != names::EVENT_ENVELOPE);
+    let reexports = public.map(|(rust_name, revision)| {
         let module = ident(&names::module_name(rust_name));
         let revision = ident(revision);
         let name = ident(rust_name);

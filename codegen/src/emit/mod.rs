@@ -7,6 +7,7 @@
 //! therefore gets a new revision exactly when it, or something it contains,
 //! changed.
 
+mod envelope;
 mod events;
 mod types;
 
@@ -195,6 +196,7 @@ fn definitions(version: &Version) -> Vec<Definition> {
                         deprecated: None,
                         fields: &object.fields,
                         inherent: TokenStream::new(),
+                        deserialize: None,
                     }),
                     compared: None,
                 });
@@ -217,10 +219,20 @@ fn definitions(version: &Version) -> Vec<Definition> {
             }),
         }
     }
+    let envelope = envelope::Envelope::of(version);
+    let mut envelope_used = false;
     for event in &version.events {
         let fields = &event.fields;
         let event_type = &event.event_type;
         let summary = format!("`{}`: {}", event.event_type, event.description);
+        let deserialize = envelope
+            .as_ref()
+            .and_then(|envelope| envelope.deserialize_impl(version, event));
+        let mut uses = uses_of(fields);
+        if deserialize.is_some() {
+            envelope_used = true;
+            uses.push(names::EVENT_ENVELOPE.to_owned());
+        }
         let struct_def = |docs: Vec<String>| {
             types::struct_tokens(&StructDef {
                 rust_name: &event.rust_name,
@@ -231,6 +243,7 @@ fn definitions(version: &Version) -> Vec<Definition> {
                     /// The event's `type`.
                     pub const TYPE: &'static str = #event_type;
                 },
+                deserialize: deserialize.clone(),
             })
         };
         let mut docs = vec![summary.clone()];
@@ -246,13 +259,21 @@ fn definitions(version: &Version) -> Vec<Definition> {
         }
         definitions.push(Definition {
             rust_name: event.rust_name.clone(),
-            uses: uses_of(fields),
+            uses,
             tokens: struct_def(docs),
             compared: Some(struct_def(vec![summary])),
         });
     }
+    if let Some(envelope) = envelope.filter(|_| envelope_used) {
+        definitions.push(Definition {
+            rust_name: names::EVENT_ENVELOPE.to_owned(),
+            uses: envelope.uses(),
+            tokens: envelope.tokens(),
+            compared: None,
+        });
+    }
     definitions.push(Definition {
-        rust_name: "Event".to_owned(),
+        rust_name: names::EVENT_ENUM.to_owned(),
         uses: version
             .events
             .iter()

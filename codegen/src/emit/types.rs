@@ -15,6 +15,8 @@ pub struct StructDef<'a> {
     pub fields: &'a [Field],
     /// Extra items for the `impl` block, such as `const TYPE`.
     pub inherent: TokenStream,
+    /// A `Deserialize` impl written for the struct; `None` derives one.
+    pub deserialize: Option<TokenStream>,
 }
 
 pub fn ident(name: &str) -> Ident {
@@ -69,6 +71,46 @@ pub fn value_type(type_ref: &TypeRef) -> TokenStream {
             let name = ident(name);
             quote!(#name)
         }
+    }
+}
+
+/// The type of a field holding `value`, as its presence makes it.
+pub fn presence_type(value: TokenStream, presence: Presence) -> TokenStream {
+    match presence {
+        Presence::Always => value,
+        Presence::Nullable | Presence::Optional => quote!(::std::option::Option<#value>),
+        Presence::OptionalNullable => {
+            quote!(::std::option::Option<::std::option::Option<#value>>)
+        }
+    }
+}
+
+/// The `#[serde(...)]` attribute of a field of type `type_ref` for a derived
+/// `Deserialize`, if it needs one.
+pub fn serde_attr(field: &Field, type_ref: &TypeRef) -> TokenStream {
+    let wire = &field.wire_name;
+    let mut serde_args = Vec::new();
+    if field.wire_name != field.rust_name {
+        serde_args.push(quote!(rename = #wire));
+    }
+    let deserializer = deserialize_with(type_ref, field.presence);
+    // serde reads an absent `Option` field as `None` by itself only when
+    // the field has no `deserialize_with`.
+    let absent_is_none = match field.presence {
+        Presence::Always => false,
+        Presence::Nullable => deserializer.is_some(),
+        Presence::Optional | Presence::OptionalNullable => true,
+    };
+    if absent_is_none {
+        serde_args.push(quote!(default));
+    }
+    if let Some(deserializer) = deserializer {
+        serde_args.push(quote!(deserialize_with = #deserializer));
+    }
+    if serde_args.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[serde(#(#serde_args),*)])
     }
 }
 
@@ -135,37 +177,11 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
         let field_name = ident(&field.rust_name);
         let docs = doc_attrs(&field_docs(field));
         let deprecated = deprecated_attr(field.deprecated.as_deref());
-        let wire = &field.wire_name;
-        let value = value_type(type_ref);
-        let mut serde_args = Vec::new();
-        if field.wire_name != field.rust_name {
-            serde_args.push(quote!(rename = #wire));
-        }
-        let rust_type = match field.presence {
-            Presence::Always => value,
-            Presence::Nullable | Presence::Optional => quote!(::std::option::Option<#value>),
-            Presence::OptionalNullable => {
-                quote!(::std::option::Option<::std::option::Option<#value>>)
-            }
-        };
-        let deserializer = deserialize_with(type_ref, field.presence);
-        // serde reads an absent `Option` field as `None` by itself only when
-        // the field has no `deserialize_with`.
-        let absent_is_none = match field.presence {
-            Presence::Always => false,
-            Presence::Nullable => deserializer.is_some(),
-            Presence::Optional | Presence::OptionalNullable => true,
-        };
-        if absent_is_none {
-            serde_args.push(quote!(default));
-        }
-        if let Some(deserializer) = deserializer {
-            serde_args.push(quote!(deserialize_with = #deserializer));
-        }
-        let serde_attr = if serde_args.is_empty() {
+        let rust_type = presence_type(value_type(type_ref), field.presence);
+        let serde_attr = if def.deserialize.is_some() {
             TokenStream::new()
         } else {
-            quote!(#[serde(#(#serde_args),*)])
+            serde_attr(field, type_ref)
         };
         quote! {
             #docs
@@ -181,10 +197,14 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
         let body = &def.inherent;
         quote!(impl #name { #body })
     };
+    let (derive_deserialize, deserialize) = match &def.deserialize {
+        Some(written) => (TokenStream::new(), written.clone()),
+        None => (quote!(, ::serde::Deserialize), TokenStream::new()),
+    };
     quote! {
         #docs
         #deprecated
-        #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq #derive_deserialize)]
         pub struct #name {
             #(#field_defs)*
         }
@@ -192,6 +212,8 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
         #inherent
 
         #serialize
+
+        #deserialize
     }
 }
 

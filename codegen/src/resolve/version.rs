@@ -46,7 +46,9 @@ impl<'a> VersionResolver<'a> {
 
     /// The version's definitions, checked.
     pub(super) fn resolve(mut self) -> Version {
-        self.claim("Event", Span::default());
+        for reserved in [names::EVENT_ENUM, names::EVENT_ENVELOPE] {
+            self.claim(reserved, Span::default());
+        }
         let drafts = self.drafts;
         for (spec_name, draft) in &drafts.objects {
             self.register_name(spec_name, &draft.file);

@@ -6,6 +6,7 @@
 pub mod v2024_08_29 {
     use crate::api::types::device::v2024_08_29::Device;
     use crate::api::types::device_previous_data::v2024_08_29::DevicePreviousData;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.device.updated`: Sent when a device changes, for example when it gets a name or an IMEI.
     ///
     /// # Example (API version 2024-08-29)
@@ -71,7 +72,7 @@ pub mod v2024_08_29 {
     ///   "version": "2024-08-29"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct DeviceUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -86,7 +87,6 @@ pub mod v2024_08_29 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<DevicePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -103,7 +103,6 @@ pub mod v2024_08_29 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -144,12 +143,34 @@ pub mod v2024_08_29 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for DeviceUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Device,
+                DevicePreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2024-12-20")]
 /// `DeviceUpdated` as defined in API version 2024-12-20.
 pub mod v2024_12_20 {
     use crate::api::types::device::v2024_12_20::Device;
     use crate::api::types::device_previous_data::v2024_12_20::DevicePreviousData;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.device.updated`: Sent when a device changes, for example when it gets a name or an IMEI.
     ///
     /// # Example (API version 2024-12-20)
@@ -213,7 +234,7 @@ pub mod v2024_12_20 {
     ///   "version": "2024-12-20"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct DeviceUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -228,7 +249,6 @@ pub mod v2024_12_20 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<DevicePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -245,7 +265,6 @@ pub mod v2024_12_20 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -286,6 +305,27 @@ pub mod v2024_12_20 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for DeviceUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Device,
+                DevicePreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2025-05-22")]
 /// `DeviceUpdated` as defined in API version 2025-05-22.
@@ -293,6 +333,7 @@ pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
     use crate::api::types::device::v2024_12_20::Device;
     use crate::api::types::device_previous_data::v2024_12_20::DevicePreviousData;
+    use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.device.updated`: Sent when a device changes, for example when it gets a name or an IMEI.
     ///
     /// # Example (API version 2025-05-22)
@@ -360,7 +401,7 @@ pub mod v2025_05_22 {
     ///   }
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct DeviceUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -375,7 +416,6 @@ pub mod v2025_05_22 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<DevicePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -392,7 +432,6 @@ pub mod v2025_05_22 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -434,6 +473,28 @@ pub mod v2025_05_22 {
             state.serialize_field("version", &self.version)?;
             state.serialize_field("actor", &self.actor)?;
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeviceUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Device,
+                DevicePreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+                actor: envelope.actor,
+            })
         }
     }
 }

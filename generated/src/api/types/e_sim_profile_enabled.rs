@@ -5,6 +5,7 @@
 /// `ESimProfileEnabled` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
     use crate::api::types::e_sim_profile::v2024_08_29::ESimProfile;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.eSimProfile.enabled`: Sent when an eSIM profile is enabled on its device. Only providers p3, p14 and p15 report it.
     ///
     /// # Example (API version 2024-08-29)
@@ -36,7 +37,7 @@ pub mod v2024_08_29 {
     ///   "version": "2024-08-29"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ESimProfileEnabled {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -63,7 +64,6 @@ pub mod v2024_08_29 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -94,11 +94,32 @@ pub mod v2024_08_29 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ESimProfileEnabled {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                ESimProfile,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2024-12-20")]
 /// `ESimProfileEnabled` as defined in API version 2024-12-20.
 pub mod v2024_12_20 {
     use crate::api::types::e_sim_profile::v2024_12_20::ESimProfile;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.eSimProfile.enabled`: Sent when an eSIM profile is enabled on its device. Only providers p3, p14 and p15 report it.
     ///
     /// # Example (API version 2024-12-20)
@@ -130,7 +151,7 @@ pub mod v2024_12_20 {
     ///   "version": "2024-12-20"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ESimProfileEnabled {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -157,7 +178,6 @@ pub mod v2024_12_20 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -188,12 +208,33 @@ pub mod v2024_12_20 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ESimProfileEnabled {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                ESimProfile,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2025-05-22")]
 /// `ESimProfileEnabled` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
     use crate::api::types::e_sim_profile::v2024_12_20::ESimProfile;
+    use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.eSimProfile.enabled`: Sent when an eSIM profile is enabled on its device. Only providers p3, p14 and p15 report it.
     ///
     /// # Example (API version 2025-05-22)
@@ -229,7 +270,7 @@ pub mod v2025_05_22 {
     ///   }
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ESimProfileEnabled {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -256,7 +297,6 @@ pub mod v2025_05_22 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -288,6 +328,27 @@ pub mod v2025_05_22 {
             state.serialize_field("version", &self.version)?;
             state.serialize_field("actor", &self.actor)?;
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ESimProfileEnabled {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                ESimProfile,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+                actor: envelope.actor,
+            })
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod v2024_08_29 {
     use crate::api::types::e_sim_profile::v2024_08_29::ESimProfile;
     use crate::api::types::e_sim_profile_previous_data::v2024_08_29::ESimProfilePreviousData;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.eSimProfile.updated`: Sent when an eSIM profile changes. Only providers p3, p14 and p15 report it.
     ///
     /// # Example (API version 2024-08-29)
@@ -37,7 +38,7 @@ pub mod v2024_08_29 {
     ///   "version": "2024-08-29"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ESimProfileUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -52,7 +53,6 @@ pub mod v2024_08_29 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<ESimProfilePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -69,7 +69,6 @@ pub mod v2024_08_29 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -110,12 +109,34 @@ pub mod v2024_08_29 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ESimProfileUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                ESimProfile,
+                ESimProfilePreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2024-12-20")]
 /// `ESimProfileUpdated` as defined in API version 2024-12-20.
 pub mod v2024_12_20 {
     use crate::api::types::e_sim_profile::v2024_12_20::ESimProfile;
     use crate::api::types::e_sim_profile_previous_data::v2024_12_20::ESimProfilePreviousData;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.eSimProfile.updated`: Sent when an eSIM profile changes. Only providers p3, p14 and p15 report it.
     ///
     /// # Example (API version 2024-12-20)
@@ -147,7 +168,7 @@ pub mod v2024_12_20 {
     ///   "version": "2024-12-20"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ESimProfileUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -162,7 +183,6 @@ pub mod v2024_12_20 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<ESimProfilePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -179,7 +199,6 @@ pub mod v2024_12_20 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -220,6 +239,27 @@ pub mod v2024_12_20 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ESimProfileUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                ESimProfile,
+                ESimProfilePreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2025-05-22")]
 /// `ESimProfileUpdated` as defined in API version 2025-05-22.
@@ -227,6 +267,7 @@ pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
     use crate::api::types::e_sim_profile::v2024_12_20::ESimProfile;
     use crate::api::types::e_sim_profile_previous_data::v2024_12_20::ESimProfilePreviousData;
+    use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.eSimProfile.updated`: Sent when an eSIM profile changes. Only providers p3, p14 and p15 report it.
     ///
     /// # Example (API version 2025-05-22)
@@ -262,7 +303,7 @@ pub mod v2025_05_22 {
     ///   }
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ESimProfileUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -277,7 +318,6 @@ pub mod v2025_05_22 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<ESimProfilePreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -294,7 +334,6 @@ pub mod v2025_05_22 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -336,6 +375,28 @@ pub mod v2025_05_22 {
             state.serialize_field("version", &self.version)?;
             state.serialize_field("actor", &self.actor)?;
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ESimProfileUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                ESimProfile,
+                ESimProfilePreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+                actor: envelope.actor,
+            })
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod v2024_08_29 {
     use crate::api::types::installation::v2024_08_29::Installation;
     use crate::api::types::installation_previous_data::v2024_08_29::InstallationPreviousData;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.installation.updated`: Sent when an installed application changes, usually its settings. Those are not typed (see `installation`), so `previousData` may hold no typed field.
     ///
     /// # Example (API version 2024-08-29)
@@ -29,7 +30,7 @@ pub mod v2024_08_29 {
     ///   "version": "2024-08-29"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct InstallationUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -44,7 +45,6 @@ pub mod v2024_08_29 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<InstallationPreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -61,7 +61,6 @@ pub mod v2024_08_29 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -102,6 +101,27 @@ pub mod v2024_08_29 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for InstallationUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Installation,
+                InstallationPreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2025-05-22")]
 /// `InstallationUpdated` as defined in API version 2025-05-22.
@@ -109,6 +129,7 @@ pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
     use crate::api::types::installation::v2024_08_29::Installation;
     use crate::api::types::installation_previous_data::v2024_08_29::InstallationPreviousData;
+    use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.installation.updated`: Sent when an installed application changes, usually its settings. Those are not typed (see `installation`), so `previousData` may hold no typed field.
     ///
     /// # Example (API version 2025-05-22)
@@ -136,7 +157,7 @@ pub mod v2025_05_22 {
     ///   }
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct InstallationUpdated {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -151,7 +172,6 @@ pub mod v2025_05_22 {
         /// Sent only with `*.updated` events: the earlier values of the top-level `data` fields that changed. A changed nested object is included whole.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<InstallationPreviousData>,
         /// Id of the Gigs project in which the event happened.
         ///
@@ -168,7 +188,6 @@ pub mod v2025_05_22 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -210,6 +229,28 @@ pub mod v2025_05_22 {
             state.serialize_field("version", &self.version)?;
             state.serialize_field("actor", &self.actor)?;
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for InstallationUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Installation,
+                InstallationPreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                previous_data: envelope.previous_data,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+                actor: envelope.actor,
+            })
         }
     }
 }

@@ -57,6 +57,7 @@ pub mod e_sim_profile_previous_data;
 pub mod e_sim_profile_status;
 pub mod e_sim_profile_updated;
 pub mod event;
+pub mod event_envelope;
 pub mod installation;
 pub mod installation_application;
 pub mod installation_created;

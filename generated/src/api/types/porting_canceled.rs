@@ -5,6 +5,7 @@
 /// `PortingCanceled` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
     use crate::api::types::porting::v2024_08_29::Porting;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.porting.canceled`: Sent when a porting is called off before the number has moved.
     ///
     /// # Example (API version 2024-08-29)
@@ -64,7 +65,7 @@ pub mod v2024_08_29 {
     ///   "version": "2024-08-29"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct PortingCanceled {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -91,7 +92,6 @@ pub mod v2024_08_29 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -122,12 +122,33 @@ pub mod v2024_08_29 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for PortingCanceled {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Porting,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2025-05-22")]
 /// `PortingCanceled` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
     use crate::api::types::porting::v2024_08_29::Porting;
+    use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.porting.canceled`: Sent when a porting is called off before the number has moved.
     ///
     /// # Example (API version 2025-05-22)
@@ -191,7 +212,7 @@ pub mod v2025_05_22 {
     ///   }
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct PortingCanceled {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -218,7 +239,6 @@ pub mod v2025_05_22 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -250,6 +270,27 @@ pub mod v2025_05_22 {
             state.serialize_field("version", &self.version)?;
             state.serialize_field("actor", &self.actor)?;
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PortingCanceled {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Porting,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+                actor: envelope.actor,
+            })
         }
     }
 }

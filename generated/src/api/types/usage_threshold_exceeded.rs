@@ -5,6 +5,7 @@
 /// `UsageThresholdExceeded` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
     use crate::api::types::usage_threshold_exceeded_data::v2024_08_29::UsageThresholdExceededData;
+    use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
     /// `com.gigs.usageThreshold.exceeded`: Sent when a subscription's data, SMS or voice usage passes 70%, 90% or 100% of its allowance.
     ///
     /// # Example (API version 2024-08-29)
@@ -36,7 +37,7 @@ pub mod v2024_08_29 {
     #[deprecated(
         note = "Listen to `com.gigs.usageNotification.created` instead; it fires at the same time with type `thresholdExceeded`."
     )]
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct UsageThresholdExceeded {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -63,7 +64,6 @@ pub mod v2024_08_29 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -94,12 +94,33 @@ pub mod v2024_08_29 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for UsageThresholdExceeded {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                UsageThresholdExceededData,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2025-05-22")]
 /// `UsageThresholdExceeded` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
     use crate::api::types::usage_threshold_exceeded_data::v2024_08_29::UsageThresholdExceededData;
+    use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.usageThreshold.exceeded`: Sent when a subscription's data, SMS or voice usage passes 70%, 90% or 100% of its allowance.
     ///
     /// # Example (API version 2025-05-22)
@@ -135,7 +156,7 @@ pub mod v2025_05_22 {
     #[deprecated(
         note = "Listen to `com.gigs.usageNotification.created` instead; it fires at the same time with type `thresholdExceeded`."
     )]
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct UsageThresholdExceeded {
         /// The event's unique id, prefixed `evt_`. Deliveries are at least once, so receivers de-duplicate on it.
         ///
@@ -162,7 +183,6 @@ pub mod v2025_05_22 {
         /// When the event happened (RFC 3339, UTC).
         ///
         /// Example: `2022-03-16T14:12:42Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The dated API version in which both the envelope and `data` were serialized.
         ///
@@ -194,6 +214,27 @@ pub mod v2025_05_22 {
             state.serialize_field("version", &self.version)?;
             state.serialize_field("actor", &self.actor)?;
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UsageThresholdExceeded {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                UsageThresholdExceededData,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                datacontenttype: envelope.datacontenttype,
+                project: envelope.project,
+                source: envelope.source,
+                specversion: envelope.specversion,
+                time: envelope.time,
+                version: envelope.version,
+                actor: envelope.actor,
+            })
         }
     }
 }

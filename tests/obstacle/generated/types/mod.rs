@@ -3,6 +3,7 @@
 //! The definitions behind the version modules; each type once per distinct definition.
 #![allow(deprecated)]
 pub mod event;
+pub mod event_envelope;
 pub mod gadget;
 pub mod gadget2;
 pub mod gadget2_spring;

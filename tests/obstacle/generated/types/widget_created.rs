@@ -5,6 +5,7 @@
 /// `WidgetCreated` as defined in API version 2024-01-01.
 pub mod v2024_01_01 {
     use crate::api::types::widget::v2024_01_01::Widget;
+    use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
     /// `com.gigs.widget.created`: Fires for the obstacle course (widget.created).
     ///
     /// # Example (API version 2024-01-01)
@@ -30,19 +31,17 @@ pub mod v2024_01_01 {
     ///   }
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct WidgetCreated {
         /// The event's id.
         pub id: ::std::string::String,
         /// The object the event is about.
         pub data: Widget,
         /// When it happened.
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///
         /// `None` when the field is absent.
-        #[serde(default)]
         pub version: ::std::option::Option<::std::string::String>,
     }
     impl WidgetCreated {
@@ -74,11 +73,28 @@ pub mod v2024_01_01 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for WidgetCreated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Widget,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2024-02-01")]
 /// `WidgetCreated` as defined in API version 2024-02-01.
 pub mod v2024_02_01 {
     use crate::api::types::widget::v2024_02_01::Widget;
+    use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
     /// `com.gigs.widget.created`: Fires for the obstacle course (widget.created).
     ///
     /// # Example (API version 2024-02-01)
@@ -112,19 +128,17 @@ pub mod v2024_02_01 {
     ///   "time": "2024-01-01T00:00:00Z"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct WidgetCreated {
         /// The event's id.
         pub id: ::std::string::String,
         /// The object the event is about.
         pub data: Widget,
         /// When it happened.
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///
         /// `None` when the field is absent.
-        #[serde(default)]
         pub version: ::std::option::Option<::std::string::String>,
     }
     impl WidgetCreated {
@@ -154,6 +168,22 @@ pub mod v2024_02_01 {
                 ::std::option::Option::None => state.skip_field("version")?,
             }
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WidgetCreated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Widget,
+                ::serde::de::IgnoredAny,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                time: envelope.time,
+                version: envelope.version,
+            })
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod v2024_01_01 {
     use crate::api::types::widget::v2024_01_01::Widget;
     use crate::api::types::widget_previous_data::v2024_01_01::WidgetPreviousData;
+    use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
     /// `com.gigs.widget.updated`: Fires for the obstacle course (widget.updated).
     ///
     /// # Example (API version 2024-01-01)
@@ -31,7 +32,7 @@ pub mod v2024_01_01 {
     ///   }
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct WidgetUpdated {
         /// The event's id.
         pub id: ::std::string::String,
@@ -40,15 +41,12 @@ pub mod v2024_01_01 {
         /// Previous values of changed fields.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<WidgetPreviousData>,
         /// When it happened.
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///
         /// `None` when the field is absent.
-        #[serde(default)]
         pub version: ::std::option::Option<::std::string::String>,
     }
     impl WidgetUpdated {
@@ -87,12 +85,30 @@ pub mod v2024_01_01 {
             state.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for WidgetUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Widget,
+                WidgetPreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                previous_data: envelope.previous_data,
+                time: envelope.time,
+                version: envelope.version,
+            })
+        }
+    }
 }
 #[cfg(feature = "v2024-02-01")]
 /// `WidgetUpdated` as defined in API version 2024-02-01.
 pub mod v2024_02_01 {
     use crate::api::types::widget::v2024_02_01::Widget;
     use crate::api::types::widget_previous_data::v2024_02_01::WidgetPreviousData;
+    use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
     /// `com.gigs.widget.updated`: Fires for the obstacle course (widget.updated).
     ///
     /// # Example (API version 2024-02-01)
@@ -126,7 +142,7 @@ pub mod v2024_02_01 {
     ///   "time": "2024-01-01T00:00:00Z"
     /// }
     /// ```
-    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct WidgetUpdated {
         /// The event's id.
         pub id: ::std::string::String,
@@ -135,15 +151,12 @@ pub mod v2024_02_01 {
         /// Previous values of changed fields.
         ///
         /// `None` when the field is absent.
-        #[serde(rename = "previousData", default)]
         pub previous_data: ::std::option::Option<WidgetPreviousData>,
         /// When it happened.
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub time: ::jiff::Timestamp,
         /// The API version.
         ///
         /// `None` when the field is absent.
-        #[serde(default)]
         pub version: ::std::option::Option<::std::string::String>,
     }
     impl WidgetUpdated {
@@ -180,6 +193,23 @@ pub mod v2024_02_01 {
                 ::std::option::Option::None => state.skip_field("version")?,
             }
             state.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WidgetUpdated {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let envelope = <EventEnvelope<
+                Widget,
+                WidgetPreviousData,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(Self {
+                id: envelope.id,
+                data: envelope.data,
+                previous_data: envelope.previous_data,
+                time: envelope.time,
+                version: envelope.version,
+            })
         }
     }
 }
