@@ -135,3 +135,38 @@ fn a_non_utf8_body_is_rejected_without_panicking() {
     let error = parse_error(&body);
     assert!(matches!(error, Error::Syntax { .. }), "{error:?}");
 }
+
+#[test]
+fn a_missing_envelope_member_is_an_envelope_error_at_the_top() {
+    let error = parse_error(&mutated(|plan| {
+        if let Some(envelope) = plan.as_object_mut() {
+            envelope.remove("project");
+        }
+    }));
+    let Error::Envelope { path, message, .. } = &error else {
+        panic!("expected an envelope error, got {error:?}");
+    };
+    assert_eq!(path, "");
+    assert_eq!(message, "missing field `project`");
+}
+
+#[test]
+fn previous_values_of_the_wrong_shape_name_their_path() {
+    let error = parse_error(&mutated(|plan| {
+        plan["previousData"]["price"] = json!({"amount": "cheap", "currency": "USD"});
+    }));
+    assert!(matches!(error, Error::Data { .. }), "{error:?}");
+    assert_eq!(error.path(), Some("previousData.price.amount"));
+}
+
+#[test]
+fn previous_values_on_an_event_that_has_none_are_ignored_like_any_unknown_member() {
+    let body = seed("subscriptionChange.deleted.json");
+    let mut with_previous = json(&body);
+    with_previous["previousData"] = json!({"anything": [1, {"at": null}], "status": 5});
+    let with_previous = serde_json::to_vec(&with_previous).unwrap_or_default();
+    let plain = gigs_events::v2024_10_28::Event::from_json(&body);
+    let extra = gigs_events::v2024_10_28::Event::from_json(&with_previous);
+    assert!(plain.is_ok(), "{plain:?}");
+    assert_eq!(extra, plain);
+}

@@ -72,6 +72,7 @@ bad_specs! {
     patch_and_definition
     patch_of_undefined_object
     removed_in_first_version
+    reserved_type_name
     tab_indentation
     type_name_collision
     unexpected_file

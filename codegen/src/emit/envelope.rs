@@ -90,13 +90,19 @@ impl<'a> Envelope<'a> {
         let name = ident(EVENT_ENVELOPE);
         let data = &self.data;
         let previous = &self.previous;
+        // The bound is written out because the derive would also ask
+        // `Default` of a parameter behind a `default` field, which an
+        // `Option` of it does not need.
         let (params, bound) = if self.has_previous() {
             (
                 quote!(<#data, #previous>),
                 format!("{data}: ::serde::Deserialize<'de>, {previous}: ::serde::Deserialize<'de>"),
             )
         } else {
-            (quote!(<#data>), format!("{data}: ::serde::Deserialize<'de>"))
+            (
+                quote!(<#data>),
+                format!("{data}: ::serde::Deserialize<'de>"),
+            )
         };
         let fields = self.fields.iter().map(|(role, field)| {
             let FieldKind::Value(type_ref) = &field.kind else {
@@ -121,8 +127,6 @@ impl<'a> Envelope<'a> {
             /// every event struct of the versions using this revision is
             /// read through it.
             #[derive(::serde::Deserialize)]
-            // The derive would also ask `Default` of a parameter behind a
-            // `default` field, which an `Option` of it does not need.
             #[serde(bound(deserialize = #bound))]
             pub(crate) struct #name #params {
                 #(#fields)*
@@ -140,7 +144,10 @@ impl<'a> Envelope<'a> {
             .iter()
             .filter(|(role, _)| *role != Role::Previous || event.previous_data.is_some());
         if own.len() != expected.clone().count()
-            || !own.iter().zip(expected).all(|(mine, template)| same_member(*mine, *template))
+            || !own
+                .iter()
+                .zip(expected)
+                .all(|(mine, template)| same_member(*mine, *template))
         {
             return None;
         }

@@ -100,17 +100,27 @@ impl<'a> VersionResolver<'a> {
     /// Reserves a Rust type name in the version module, reporting a clash.
     pub(super) fn claim(&mut self, rust_name: &str, span: Span) -> bool {
         if let Some(first) = self.taken.get(rust_name) {
-            let first = if first.file.as_os_str().is_empty() {
-                "the generated code".to_owned()
+            let (first, hint) = if first.file.as_os_str().is_empty() {
+                (
+                    "the generated code".to_owned(),
+                    format!(
+                        "choose another name: `{}` and `{}` are the generated code's own in every version",
+                        names::EVENT_ENUM,
+                        names::EVENT_ENVELOPE
+                    ),
+                )
             } else {
-                first.to_string()
+                (
+                    first.to_string(),
+                    "rename one of the two (for an inline enum, set `enum_name`)".to_owned(),
+                )
             };
             self.diagnostics.push(
                 Diagnostic::new(
                     span,
                     format!("the Rust type name `{rust_name}` is already used by {first}"),
                 )
-                .hint("rename one of the two (for an inline enum, set `enum_name`)"),
+                .hint(hint),
             );
             return false;
         }
