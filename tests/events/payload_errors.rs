@@ -170,3 +170,17 @@ fn previous_values_on_an_event_that_has_none_are_ignored_like_any_unknown_member
     assert!(plain.is_ok(), "{plain:?}");
     assert_eq!(extra, plain);
 }
+
+#[test]
+fn a_type_given_twice_is_an_envelope_error_wherever_the_second_is() {
+    let body = String::from_utf8(seed("plan.updated.json")).unwrap_or_default();
+    let once_more = r#""type": "com.gigs.plan.updated", "datacontenttype""#;
+    let twice = body.replacen(r#""datacontenttype""#, once_more, 1);
+    assert_ne!(twice, body);
+    let error = parse_error(twice.as_bytes());
+    let Error::Envelope { path, message, .. } = &error else {
+        panic!("expected an envelope error, got {error:?}");
+    };
+    assert_eq!(path, "");
+    assert_eq!(message, "duplicate field `type`");
+}

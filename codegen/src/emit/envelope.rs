@@ -11,7 +11,10 @@
 //! `Deserialize` only moves the members into its fields. The envelope has
 //! the event structs' fields, names, order and attributes, so what is
 //! accepted, and every error with its path, stays as the derive on the
-//! event struct had it.
+//! event struct had it, with exceptions no Gigs body meets: a JSON value
+//! that is not an object is "expected struct EventEnvelope", and `type`, or
+//! `previousData` on an event without previous values, given twice is an
+//! error instead of being ignored.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -36,6 +39,8 @@ enum Role {
 #[derive(Debug)]
 pub struct Envelope<'a> {
     fields: Vec<(Role, &'a Field)>,
+    /// The wire name of the member holding the event's type.
+    type_member: Option<&'a str>,
     /// The names of the two type parameters, chosen not to shadow a type
     /// the version defines.
     data: proc_macro2::Ident,
@@ -57,8 +62,15 @@ impl<'a> Envelope<'a> {
             }
             ident(&name)
         };
+        let type_member = reference.fields.iter().find_map(|field| match &field.kind {
+            FieldKind::Const(value) if *value == reference.event_type => {
+                Some(field.wire_name.as_str())
+            }
+            _ => None,
+        });
         Some(Self {
             fields: roles(version, reference).collect(),
+            type_member,
             data: fresh("Data"),
             previous: fresh("Previous"),
         })
@@ -121,6 +133,15 @@ impl<'a> Envelope<'a> {
                 pub(crate) #field_name: #rust_type,
             }
         });
+        // Parsing dispatched on the `type` phase one found at an end of the
+        // envelope; reading the member here too makes one given twice,
+        // anywhere, an error.
+        let type_member = self.type_member.map(|wire| {
+            quote! {
+                #[serde(rename = #wire, default)]
+                _event_type: ::std::option::Option<::serde::de::IgnoredAny>,
+            }
+        });
         quote! {
             /// The members of an event as read from JSON, with the event's
             /// object and the previous values of its object as parameters:
@@ -130,6 +151,7 @@ impl<'a> Envelope<'a> {
             #[serde(bound(deserialize = #bound))]
             pub(crate) struct #name #params {
                 #(#fields)*
+                #type_member
             }
         }
     }

@@ -9,12 +9,16 @@
 //! strings and brackets) only when the three members are not found at the
 //! two ends.
 //!
+//! Backwards, it stops as soon as it has the three members: Gigs writes
+//! `type` and `version` last, so it reads two members at each end.
+//!
 //! It does not validate: phase two parses the whole body with serde_json,
-//! which rejects anything malformed, including a duplicated `id` or
-//! `version`. (A `type` given twice, once in the middle of the envelope, is
-//! not noticed: the one at an end decides.) Whenever the scanner meets something it
-//! does not expect, it gives up and the caller falls back to serde, which
-//! then also produces the error message.
+//! which rejects anything malformed, including a duplicated `type`, `id` or
+//! `version` of an event this crate knows. (Of an unknown event, whose body
+//! is kept as it is, a member given twice is not always noticed; the one
+//! read at an end decides.) Whenever the scanner meets something it does
+//! not expect, it gives up and the caller falls back to serde, which then
+//! also produces the error message.
 
 /// The top-level string members phase one needs, borrowed from the body.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -34,7 +38,7 @@ pub fn top_level(text: &str) -> Option<TopLevel<'_>> {
         return Some(found);
     };
     if found.event_type.is_none() || found.id.is_none() {
-        let (tail, tail_start) = backward_strings(text)?;
+        let (tail, tail_start) = backward_strings(text, &found)?;
         if tail_start > stopped_at {
             for (slot, value) in [
                 (&mut found.event_type, tail.event_type),
@@ -111,10 +115,11 @@ fn forward_members(text: &str, step_over_values: bool) -> Option<(TopLevel<'_>, 
     }
 }
 
-/// The plain string members at the end of the object, read backwards, and
+/// The plain string members at the end of the object, read backwards until
+/// they and the members `ahead` found at the start are all three, and
 /// where the first of them starts. Only strings without backslashes are
 /// read, as only they can be found backwards without ambiguity.
-fn backward_strings(text: &str) -> Option<(TopLevel<'_>, usize)> {
+fn backward_strings<'a>(text: &'a str, ahead: &TopLevel<'_>) -> Option<(TopLevel<'a>, usize)> {
     let bytes = text.as_bytes();
     let mut found = TopLevel::default();
     let mut at = skip_space_back(bytes, bytes.len());
@@ -147,7 +152,10 @@ fn backward_strings(text: &str) -> Option<(TopLevel<'_>, usize)> {
             *slot = Some(value);
         }
         at = key_start;
-        if bytes[separator - 1] == b'{' {
+        let complete = (found.event_type.is_some() || ahead.event_type.is_some())
+            && (found.id.is_some() || ahead.id.is_some())
+            && (found.version.is_some() || ahead.version.is_some());
+        if complete || bytes[separator - 1] == b'{' {
             return Some((found, at));
         }
         at = separator - 1;
@@ -158,15 +166,19 @@ fn backward_strings(text: &str) -> Option<(TopLevel<'_>, usize)> {
 /// backslash: its opening quote's position and its contents.
 fn plain_string_back(text: &str, end: usize) -> Option<(usize, &str)> {
     let bytes = text.as_bytes();
-    if end == 0 || bytes[end - 1] != b'"' {
+    let close = end.checked_sub(1)?;
+    if bytes.get(close) != Some(&b'"') {
         return None;
     }
-    let open = bytes[..end - 1].iter().rposition(|&b| b == b'"')?;
-    let contents = text.get(open + 1..end - 1)?;
-    if contents.contains('\\') || (open > 0 && bytes[open - 1] == b'\\') {
+    // One pass back to the opening quote, stopping at a backslash too: a
+    // string with one cannot be delimited from its end.
+    let open = bytes[..close]
+        .iter()
+        .rposition(|&b| b == b'"' || b == b'\\')?;
+    if bytes[open] == b'\\' || (open > 0 && bytes[open - 1] == b'\\') {
         return None;
     }
-    Some((open, contents))
+    Some((open, text.get(open + 1..close)?))
 }
 
 fn skip_space_back(bytes: &[u8], mut at: usize) -> usize {
@@ -279,6 +291,21 @@ mod tests {
         // A member named at both ends is one too many.
         let twice = r#"{"type": "a", "id": "b", "data": {}, "type": "c"}"#;
         assert_eq!(top_level(twice), None);
+    }
+
+    #[test]
+    fn reads_back_only_until_it_has_the_three() {
+        // The first `type` is for phase two to reject; the scanner never
+        // reaches it.
+        let text = r#"{"id": "evt_1", "data": {}, "type": "a", "version": "v", "type": "b"}"#;
+        assert_eq!(
+            top_level(text),
+            Some(TopLevel {
+                event_type: Some("b"),
+                id: Some("evt_1"),
+                version: Some("v"),
+            })
+        );
     }
 
     #[test]

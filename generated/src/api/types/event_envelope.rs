@@ -26,6 +26,8 @@ pub mod v2024_08_29 {
         #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub(crate) time: ::jiff::Timestamp,
         pub(crate) version: ::std::string::String,
+        #[serde(rename = "type", default)]
+        _event_type: ::std::option::Option<::serde::de::IgnoredAny>,
     }
 }
 #[cfg(feature = "v2025-05-22")]
@@ -55,5 +57,7 @@ pub mod v2025_05_22 {
         pub(crate) time: ::jiff::Timestamp,
         pub(crate) version: ::std::string::String,
         pub(crate) actor: Actor,
+        #[serde(rename = "type", default)]
+        _event_type: ::std::option::Option<::serde::de::IgnoredAny>,
     }
 }

@@ -23,5 +23,7 @@ pub mod v2024_01_01 {
         pub(crate) time: ::jiff::Timestamp,
         #[serde(default)]
         pub(crate) version: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", default)]
+        _event_type: ::std::option::Option<::serde::de::IgnoredAny>,
     }
 }
