@@ -59,7 +59,8 @@ pub trait ParseEvent: Sized {
 pub mod __private {
     pub use crate::runtime::parse::{EventHead, deserialize_nullable, deserialize_open_enum};
     pub use crate::runtime::timestamp::{
-        deserialize_nullable_timestamp, deserialize_optional_timestamp, deserialize_timestamp,
+        OptionalTimestampMember, TimestampMember, deserialize_nullable_timestamp,
+        deserialize_optional_timestamp, deserialize_timestamp,
     };
     pub use crate::runtime::union::{TaggedUnion, deserialize_union};
 }

@@ -184,3 +184,16 @@ fn a_type_given_twice_is_an_envelope_error_wherever_the_second_is() {
     assert_eq!(path, "");
     assert_eq!(message, "duplicate field `type`");
 }
+
+#[test]
+fn a_shared_member_given_twice_is_an_envelope_error() {
+    let body = String::from_utf8(seed("plan.updated.json")).unwrap_or_default();
+    let twice = body.replacen(r#""source""#, r#""project": "other", "source""#, 1);
+    assert_ne!(twice, body);
+    let error = parse_error(twice.as_bytes());
+    let Error::Envelope { path, message, .. } = &error else {
+        panic!("expected an envelope error, got {error:?}");
+    };
+    assert_eq!(path, "");
+    assert_eq!(message, "duplicate field `project`");
+}

@@ -3,25 +3,29 @@
 //!
 //! A derived `Deserialize` is compiled for every struct and every
 //! deserializer it meets, and an API version that changes the envelope
-//! brings a new revision of every event struct. Most of what all versions
-//! together cost to compile was these copies of the envelope's reading. So
-//! the envelope's members are read once, by the derived `Deserialize` of
-//! `EventEnvelope<Data, Previous>`, which the compiler instantiates once per
-//! kind of object rather than once per event type; each event struct's
-//! `Deserialize` only moves the members into its fields. The envelope has
-//! the event structs' fields, names, order and attributes, so what is
-//! accepted, and every error with its path, stays as the derive on the
-//! event struct had it, with exceptions no Gigs body meets: a JSON value
-//! that is not an object is "expected struct EventEnvelope", and `type`, or
-//! `previousData` on an event without previous values, given twice is an
-//! error instead of being ignored.
+//! brings a new revision of every event struct: most of what all versions
+//! together cost to compile was these copies of the envelope's reading.
+//! Each event struct's `Deserialize` now only moves the members of an
+//! `EventEnvelope<Data, Previous>` into its fields. The envelope's own
+//! `Deserialize` is written here: only the few lines reading the object and
+//! its previous values are generic over them, and the members every event
+//! shares are read by one function, compiled once per deserializer however
+//! many kinds of objects there are.
+//!
+//! It reads what the derive on the event struct read, the same way: the
+//! same keys, unknown ones ignored, the same duplicate and missing-field
+//! errors in the same order, timestamps as the generated structs read them.
+//! It differs where no Gigs body goes: a JSON array is not read as an
+//! event, a value that is not an object is "expected struct EventEnvelope",
+//! and `type`, or `previousData` of an event without previous values, given
+//! twice is an error instead of being ignored.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::types::{ident, presence_type, serde_attr, value_type};
-use crate::ir::{EventDef, Field, FieldKind, TypeRef, Version};
-use crate::names::EVENT_ENVELOPE;
+use super::types::{ident, presence_type, value_type};
+use crate::ir::{EventDef, Field, FieldKind, Presence, TypeRef, Version};
+use crate::names::{self, EVENT_ENVELOPE};
 
 /// What a stored field of an event holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +43,8 @@ enum Role {
 #[derive(Debug)]
 pub struct Envelope<'a> {
     fields: Vec<(Role, &'a Field)>,
-    /// The wire name of the member holding the event's type.
-    type_member: Option<&'a str>,
+    /// The member holding the event's type, a constant of each event.
+    type_member: Option<&'a Field>,
     /// The names of the two type parameters, chosen not to shadow a type
     /// the version defines.
     data: proc_macro2::Ident,
@@ -62,11 +66,8 @@ impl<'a> Envelope<'a> {
             }
             ident(&name)
         };
-        let type_member = reference.fields.iter().find_map(|field| match &field.kind {
-            FieldKind::Const(value) if *value == reference.event_type => {
-                Some(field.wire_name.as_str())
-            }
-            _ => None,
+        let type_member = reference.fields.iter().find(|field| {
+            matches!(&field.kind, FieldKind::Const(value) if *value == reference.event_type)
         });
         Some(Self {
             fields: roles(version, reference).collect(),
@@ -97,61 +98,239 @@ impl<'a> Envelope<'a> {
     }
 
     /// The envelope struct, generic over the event's object and its previous
-    /// values.
+    /// values, and its `Deserialize`.
     pub fn tokens(&self) -> TokenStream {
         let name = ident(EVENT_ENVELOPE);
         let data = &self.data;
         let previous = &self.previous;
-        // The bound is written out because the derive would also ask
-        // `Default` of a parameter behind a `default` field, which an
-        // `Option` of it does not need.
-        let (params, bound) = if self.has_previous() {
+        let (params, bounds) = if self.has_previous() {
             (
                 quote!(<#data, #previous>),
-                format!("{data}: ::serde::Deserialize<'de>, {previous}: ::serde::Deserialize<'de>"),
+                quote!(#data: ::serde::Deserialize<'de>, #previous: ::serde::Deserialize<'de>),
             )
         } else {
-            (
-                quote!(<#data>),
-                format!("{data}: ::serde::Deserialize<'de>"),
-            )
+            (quote!(<#data>), quote!(#data: ::serde::Deserialize<'de>))
         };
-        let fields = self.fields.iter().map(|(role, field)| {
-            let FieldKind::Value(type_ref) = &field.kind else {
-                return TokenStream::new();
-            };
-            let value = match role {
-                Role::Shared => value_type(type_ref),
-                Role::Data => quote!(#data),
-                Role::Previous => quote!(#previous),
-            };
-            let rust_type = presence_type(value, field.presence);
-            let serde_attr = serde_attr(field, type_ref);
-            let field_name = ident(&field.rust_name);
-            quote! {
-                #serde_attr
-                pub(crate) #field_name: #rust_type,
-            }
+        let members: Vec<Member<'_>> = self
+            .fields
+            .iter()
+            .filter_map(|(role, field)| Member::new(*role, field, data, previous))
+            .collect();
+        let fields = members.iter().map(|member| {
+            let field_name = &member.field_name;
+            let rust_type = &member.rust_type;
+            quote!(pub(crate) #field_name: #rust_type,)
         });
-        // Parsing dispatched on the `type` phase one found at an end of the
-        // envelope; reading the member here too makes one given twice,
-        // anywhere, an error.
-        let type_member = self.type_member.map(|wire| {
-            quote! {
-                #[serde(rename = #wire, default)]
-                _event_type: ::std::option::Option<::serde::de::IgnoredAny>,
-            }
-        });
+        let reading = self.reading(&members, &name, &params, &bounds);
         quote! {
             /// The members of an event as read from JSON, with the event's
             /// object and the previous values of its object as parameters:
             /// every event struct of the versions using this revision is
             /// read through it.
-            #[derive(::serde::Deserialize)]
-            #[serde(bound(deserialize = #bound))]
             pub(crate) struct #name #params {
                 #(#fields)*
-                #type_member
+            }
+
+            #reading
+        }
+    }
+
+    /// `Deserialize` for the envelope. Only the object and its previous
+    /// values are read by code generic over them; the members every event
+    /// shares are read by one function, compiled once per deserializer.
+    fn reading(
+        &self,
+        members: &[Member<'_>],
+        name: &proc_macro2::Ident,
+        params: &TokenStream,
+        bounds: &TokenStream,
+    ) -> TokenStream {
+        let variants = members.iter().map(|member| &member.variant);
+        // Parsing dispatched on the `type` phase one found at an end of the
+        // envelope; reading the member here too makes one given twice,
+        // anywhere, an error.
+        let type_member = self.type_member.map(|field| {
+            (
+                field.wire_name.as_str(),
+                ident(&names::variant_name(&field.rust_name)),
+                ident(&field.rust_name),
+            )
+        });
+        let type_variant = type_member
+            .as_ref()
+            .map(|(_, variant, _)| quote!(#variant,));
+        let key_arms = members.iter().map(|member| {
+            let wire = &member.field.wire_name;
+            let variant = &member.variant;
+            quote!(#wire => __Member::#variant,)
+        });
+        let type_key_arm = type_member
+            .as_ref()
+            .map(|(wire, variant, _)| quote!(#wire => __Member::#variant,));
+        let type_read = type_member.as_ref().map(|(wire, variant, slot)| {
+            quote! {
+                __Member::#variant => {
+                    if self.#slot.is_some() {
+                        return ::std::result::Result::Err(
+                            <A::Error as ::serde::de::Error>::duplicate_field(#wire),
+                        );
+                    }
+                    self.#slot = ::std::option::Option::Some(
+                        ::serde::de::MapAccess::next_value::<::serde::de::IgnoredAny>(map)?,
+                    );
+                }
+            }
+        });
+        let type_slot = type_member
+            .as_ref()
+            .map(|(_, _, slot)| quote!(#slot: ::std::option::Option<::serde::de::IgnoredAny>,));
+        let shared: Vec<&Member<'_>> = members
+            .iter()
+            .filter(|member| member.role == Role::Shared)
+            .collect();
+        let shared_slots = shared.iter().map(|member| {
+            let field_name = &member.field_name;
+            let rust_type = &member.rust_type;
+            quote!(#field_name: ::std::option::Option<#rust_type>,)
+        });
+        let shared_reads = shared
+            .iter()
+            .map(|member| member.read(&quote!(self), &quote!(map)));
+        let payload: Vec<&Member<'_>> = members
+            .iter()
+            .filter(|member| member.role != Role::Shared)
+            .collect();
+        let payload_slots = payload.iter().map(|member| {
+            let field_name = &member.field_name;
+            quote!(let mut #field_name = ::std::option::Option::None;)
+        });
+        let payload_reads = payload
+            .iter()
+            .map(|member| member.read(&TokenStream::new(), &quote!(&mut map)));
+        let completions = members.iter().map(|member| {
+            let field_name = &member.field_name;
+            let stored = if member.role == Role::Shared {
+                quote!(shared.#field_name)
+            } else {
+                quote!(#field_name)
+            };
+            let wire = &member.field.wire_name;
+            let value = if member.field.presence == Presence::Always {
+                quote! {
+                    #stored.ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(#wire))?
+                }
+            } else {
+                quote!(#stored.unwrap_or_default())
+            };
+            quote!(#field_name: #value,)
+        });
+        let wire_names = members.iter().map(|member| &member.field.wire_name);
+        let envelope_name = EVENT_ENVELOPE;
+        let expecting = format!("struct {EVENT_ENVELOPE}");
+        quote! {
+            impl<'de, #bounds> ::serde::Deserialize<'de> for #name #params {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    /// A member of the envelope.
+                    #[derive(Clone, Copy)]
+                    enum __Member {
+                        #(#variants,)*
+                        #type_variant
+                    }
+
+                    /// A member's key: `None` for one the envelope does not have.
+                    struct __Key(::std::option::Option<__Member>);
+
+                    impl<'de> ::serde::Deserialize<'de> for __Key {
+                        fn deserialize<D: ::serde::Deserializer<'de>>(
+                            deserializer: D,
+                        ) -> ::std::result::Result<Self, D::Error> {
+                            deserializer.deserialize_identifier(__Key(::std::option::Option::None))
+                        }
+                    }
+
+                    impl ::serde::de::Visitor<'_> for __Key {
+                        type Value = __Key;
+
+                        fn expecting(&self, formatter: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            formatter.write_str("field identifier")
+                        }
+
+                        fn visit_str<E: ::serde::de::Error>(self, key: &str) -> ::std::result::Result<__Key, E> {
+                            ::std::result::Result::Ok(__Key(::std::option::Option::Some(match key {
+                                #(#key_arms)*
+                                #type_key_arm
+                                _ => return ::std::result::Result::Ok(__Key(::std::option::Option::None)),
+                            })))
+                        }
+                    }
+
+                    /// The members every event shares, as far as read.
+                    #[derive(Default)]
+                    struct __Shared {
+                        #(#shared_slots)*
+                        #type_slot
+                    }
+
+                    impl __Shared {
+                        /// Reads the value of `member`, a shared one: not generic
+                        /// over the event's object, so compiled once per deserializer.
+                        #[inline(never)]
+                        fn read<'de, A: ::serde::de::MapAccess<'de>>(
+                            &mut self,
+                            member: __Member,
+                            map: &mut A,
+                        ) -> ::std::result::Result<(), A::Error> {
+                            match member {
+                                #(#shared_reads)*
+                                #type_read
+                                _ => {}
+                            }
+                            ::std::result::Result::Ok(())
+                        }
+                    }
+
+                    struct __Visitor #params(::std::marker::PhantomData<fn() -> #name #params>);
+
+                    impl<'de, #bounds> ::serde::de::Visitor<'de> for __Visitor #params {
+                        type Value = #name #params;
+
+                        fn expecting(&self, formatter: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            formatter.write_str(#expecting)
+                        }
+
+                        fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                            self,
+                            mut map: A,
+                        ) -> ::std::result::Result<Self::Value, A::Error> {
+                            let mut shared = __Shared::default();
+                            #(#payload_slots)*
+                            while let ::std::option::Option::Some(__Key(key)) =
+                                ::serde::de::MapAccess::next_key::<__Key>(&mut map)?
+                            {
+                                match key {
+                                    #(#payload_reads)*
+                                    ::std::option::Option::Some(member) => shared.read(member, &mut map)?,
+                                    ::std::option::Option::None => {
+                                        ::serde::de::MapAccess::next_value::<::serde::de::IgnoredAny>(&mut map)?;
+                                    }
+                                }
+                            }
+                            // In the order of the fields, so that the first missing
+                            // one is named, as a derived `Deserialize` does.
+                            ::std::result::Result::Ok(#name {
+                                #(#completions)*
+                            })
+                        }
+                    }
+
+                    deserializer.deserialize_struct(
+                        #envelope_name,
+                        &[#(#wire_names),*],
+                        __Visitor(::std::marker::PhantomData),
+                    )
+                }
             }
         }
     }
@@ -198,6 +377,91 @@ impl<'a> Envelope<'a> {
                 }
             }
         })
+    }
+}
+
+/// A stored member of the envelope, as the reading code declares and reads it.
+struct Member<'a> {
+    role: Role,
+    field: &'a Field,
+    type_ref: &'a TypeRef,
+    field_name: proc_macro2::Ident,
+    variant: proc_macro2::Ident,
+    /// The field's type, with the parameters for the object and its
+    /// previous values.
+    rust_type: TokenStream,
+}
+
+impl<'a> Member<'a> {
+    fn new(
+        role: Role,
+        field: &'a Field,
+        data: &proc_macro2::Ident,
+        previous: &proc_macro2::Ident,
+    ) -> Option<Self> {
+        let FieldKind::Value(type_ref) = &field.kind else {
+            return None;
+        };
+        let value = match role {
+            Role::Shared => value_type(type_ref),
+            Role::Data => quote!(#data),
+            Role::Previous => quote!(#previous),
+        };
+        Some(Self {
+            role,
+            field,
+            type_ref,
+            field_name: ident(&field.rust_name),
+            variant: ident(&names::variant_name(&field.rust_name)),
+            rust_type: presence_type(value, field.presence),
+        })
+    }
+
+    /// The match arm reading the member's value into `owner.field` (a
+    /// local variable when `owner` is empty) from `map`, once: a second key
+    /// is a duplicate, as a derived `Deserialize` says. Timestamps are read
+    /// as the generated structs read them.
+    fn read(&self, owner: &TokenStream, map: &TokenStream) -> TokenStream {
+        let field_name = &self.field_name;
+        let slot = if owner.is_empty() {
+            quote!(#field_name)
+        } else {
+            quote!(#owner.#field_name)
+        };
+        let wire = &self.field.wire_name;
+        let variant = &self.variant;
+        let timestamp = self.role == Role::Shared && *self.type_ref == TypeRef::Timestamp;
+        let next =
+            |wrapper: TokenStream| quote!(::serde::de::MapAccess::next_value::<#wrapper>(#map)?.0);
+        let value = match (timestamp, self.field.presence) {
+            (true, Presence::Always) => next(quote!(crate::__private::TimestampMember)),
+            (true, Presence::Nullable | Presence::Optional) => {
+                next(quote!(crate::__private::OptionalTimestampMember))
+            }
+            (true, Presence::OptionalNullable) => {
+                let value = next(quote!(crate::__private::OptionalTimestampMember));
+                quote!(::std::option::Option::Some(#value))
+            }
+            (false, Presence::OptionalNullable) => {
+                quote!(::std::option::Option::Some(::serde::de::MapAccess::next_value(#map)?))
+            }
+            (false, _) => quote!(::serde::de::MapAccess::next_value(#map)?),
+        };
+        let pattern = if owner.is_empty() {
+            quote!(::std::option::Option::Some(__Member::#variant))
+        } else {
+            quote!(__Member::#variant)
+        };
+        quote! {
+            #pattern => {
+                if #slot.is_some() {
+                    return ::std::result::Result::Err(
+                        <A::Error as ::serde::de::Error>::duplicate_field(#wire),
+                    );
+                }
+                #slot = ::std::option::Option::Some(#value);
+            }
+        }
     }
 }
 

@@ -87,7 +87,7 @@ pub fn presence_type(value: TokenStream, presence: Presence) -> TokenStream {
 
 /// The `#[serde(...)]` attribute of a field of type `type_ref` for a derived
 /// `Deserialize`, if it needs one.
-pub fn serde_attr(field: &Field, type_ref: &TypeRef) -> TokenStream {
+fn serde_attr(field: &Field, type_ref: &TypeRef) -> TokenStream {
     let wire = &field.wire_name;
     let mut serde_args = Vec::new();
     if field.wire_name != field.rust_name {

@@ -205,6 +205,28 @@ pub fn deserialize_nullable_timestamp<'de, D: Deserializer<'de>>(
     deserialize_optional_timestamp(deserializer).map(Some)
 }
 
+/// A `Timestamp` read as [`deserialize_timestamp`] reads it, for code that
+/// reads members one at a time.
+#[derive(Debug)]
+pub struct TimestampMember(pub Timestamp);
+
+impl<'de> serde::Deserialize<'de> for TimestampMember {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_timestamp(deserializer).map(Self)
+    }
+}
+
+/// An `Option<Timestamp>` read as [`deserialize_optional_timestamp`] reads
+/// it, for code that reads members one at a time.
+#[derive(Debug)]
+pub struct OptionalTimestampMember(pub Option<Timestamp>);
+
+impl<'de> serde::Deserialize<'de> for OptionalTimestampMember {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_optional_timestamp(deserializer).map(Self)
+    }
+}
+
 /// The error `serde::de::Error::custom` makes of jiff's, for tests.
 #[cfg(test)]
 fn error_message(error: &jiff::Error) -> String {

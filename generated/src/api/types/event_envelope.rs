@@ -8,26 +8,321 @@ pub mod v2024_08_29 {
     /// object and the previous values of its object as parameters:
     /// every event struct of the versions using this revision is
     /// read through it.
-    #[derive(::serde::Deserialize)]
-    #[serde(
-        bound(
-            deserialize = "Data: ::serde::Deserialize<'de>, Previous: ::serde::Deserialize<'de>"
-        )
-    )]
     pub(crate) struct EventEnvelope<Data, Previous> {
         pub(crate) id: ::std::string::String,
         pub(crate) data: Data,
         pub(crate) datacontenttype: ::std::string::String,
-        #[serde(rename = "previousData", default)]
         pub(crate) previous_data: ::std::option::Option<Previous>,
         pub(crate) project: ::std::string::String,
         pub(crate) source: ::std::string::String,
         pub(crate) specversion: ::std::string::String,
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub(crate) time: ::jiff::Timestamp,
         pub(crate) version: ::std::string::String,
-        #[serde(rename = "type", default)]
-        _event_type: ::std::option::Option<::serde::de::IgnoredAny>,
+    }
+    impl<
+        'de,
+        Data: ::serde::Deserialize<'de>,
+        Previous: ::serde::Deserialize<'de>,
+    > ::serde::Deserialize<'de> for EventEnvelope<Data, Previous> {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            /// A member of the envelope.
+            #[derive(Clone, Copy)]
+            enum __Member {
+                Id,
+                Data,
+                Datacontenttype,
+                PreviousData,
+                Project,
+                Source,
+                Specversion,
+                Time,
+                Version,
+                Type,
+            }
+            /// A member's key: `None` for one the envelope does not have.
+            struct __Key(::std::option::Option<__Member>);
+            impl<'de> ::serde::Deserialize<'de> for __Key {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    deserializer
+                        .deserialize_identifier(__Key(::std::option::Option::None))
+                }
+            }
+            impl ::serde::de::Visitor<'_> for __Key {
+                type Value = __Key;
+                fn expecting(
+                    &self,
+                    formatter: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    formatter.write_str("field identifier")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    key: &str,
+                ) -> ::std::result::Result<__Key, E> {
+                    ::std::result::Result::Ok(
+                        __Key(
+                            ::std::option::Option::Some(
+                                match key {
+                                    "id" => __Member::Id,
+                                    "data" => __Member::Data,
+                                    "datacontenttype" => __Member::Datacontenttype,
+                                    "previousData" => __Member::PreviousData,
+                                    "project" => __Member::Project,
+                                    "source" => __Member::Source,
+                                    "specversion" => __Member::Specversion,
+                                    "time" => __Member::Time,
+                                    "version" => __Member::Version,
+                                    "type" => __Member::Type,
+                                    _ => {
+                                        return ::std::result::Result::Ok(
+                                            __Key(::std::option::Option::None),
+                                        );
+                                    }
+                                },
+                            ),
+                        ),
+                    )
+                }
+            }
+            /// The members every event shares, as far as read.
+            #[derive(Default)]
+            struct __Shared {
+                id: ::std::option::Option<::std::string::String>,
+                datacontenttype: ::std::option::Option<::std::string::String>,
+                project: ::std::option::Option<::std::string::String>,
+                source: ::std::option::Option<::std::string::String>,
+                specversion: ::std::option::Option<::std::string::String>,
+                time: ::std::option::Option<::jiff::Timestamp>,
+                version: ::std::option::Option<::std::string::String>,
+                type_: ::std::option::Option<::serde::de::IgnoredAny>,
+            }
+            impl __Shared {
+                /// Reads the value of `member`, a shared one: not generic
+                /// over the event's object, so compiled once per deserializer.
+                #[inline(never)]
+                fn read<'de, A: ::serde::de::MapAccess<'de>>(
+                    &mut self,
+                    member: __Member,
+                    map: &mut A,
+                ) -> ::std::result::Result<(), A::Error> {
+                    match member {
+                        __Member::Id => {
+                            if self.id.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            self.id = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Datacontenttype => {
+                            if self.datacontenttype.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "datacontenttype",
+                                    ),
+                                );
+                            }
+                            self.datacontenttype = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Project => {
+                            if self.project.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("project"),
+                                );
+                            }
+                            self.project = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Source => {
+                            if self.source.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("source"),
+                                );
+                            }
+                            self.source = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Specversion => {
+                            if self.specversion.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "specversion",
+                                    ),
+                                );
+                            }
+                            self.specversion = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Time => {
+                            if self.time.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("time"),
+                                );
+                            }
+                            self.time = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value::<
+                                    crate::__private::TimestampMember,
+                                >(map)?
+                                    .0,
+                            );
+                        }
+                        __Member::Version => {
+                            if self.version.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("version"),
+                                );
+                            }
+                            self.version = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Type => {
+                            if self.type_.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            self.type_ = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value::<
+                                    ::serde::de::IgnoredAny,
+                                >(map)?,
+                            );
+                        }
+                        _ => {}
+                    }
+                    ::std::result::Result::Ok(())
+                }
+            }
+            struct __Visitor<Data, Previous>(
+                ::std::marker::PhantomData<fn() -> EventEnvelope<Data, Previous>>,
+            );
+            impl<
+                'de,
+                Data: ::serde::Deserialize<'de>,
+                Previous: ::serde::Deserialize<'de>,
+            > ::serde::de::Visitor<'de> for __Visitor<Data, Previous> {
+                type Value = EventEnvelope<Data, Previous>;
+                fn expecting(
+                    &self,
+                    formatter: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    formatter.write_str("struct EventEnvelope")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Self::Value, A::Error> {
+                    let mut shared = __Shared::default();
+                    let mut data = ::std::option::Option::None;
+                    let mut previous_data = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(__Key(key)) = ::serde::de::MapAccess::next_key::<
+                        __Key,
+                    >(&mut map)? {
+                        match key {
+                            ::std::option::Option::Some(__Member::Data) => {
+                                if data.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("data"),
+                                    );
+                                }
+                                data = ::std::option::Option::Some(
+                                    ::serde::de::MapAccess::next_value(&mut map)?,
+                                );
+                            }
+                            ::std::option::Option::Some(__Member::PreviousData) => {
+                                if previous_data.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "previousData",
+                                        ),
+                                    );
+                                }
+                                previous_data = ::std::option::Option::Some(
+                                    ::serde::de::MapAccess::next_value(&mut map)?,
+                                );
+                            }
+                            ::std::option::Option::Some(member) => {
+                                shared.read(member, &mut map)?
+                            }
+                            ::std::option::Option::None => {
+                                ::serde::de::MapAccess::next_value::<
+                                    ::serde::de::IgnoredAny,
+                                >(&mut map)?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventEnvelope {
+                        id: shared
+                            .id
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "id",
+                            ))?,
+                        data: data
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "data",
+                            ))?,
+                        datacontenttype: shared
+                            .datacontenttype
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "datacontenttype",
+                            ))?,
+                        previous_data: previous_data.unwrap_or_default(),
+                        project: shared
+                            .project
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "project",
+                            ))?,
+                        source: shared
+                            .source
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "source",
+                            ))?,
+                        specversion: shared
+                            .specversion
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "specversion",
+                            ))?,
+                        time: shared
+                            .time
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "time",
+                            ))?,
+                        version: shared
+                            .version
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "version",
+                            ))?,
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "EventEnvelope",
+                    &[
+                        "id",
+                        "data",
+                        "datacontenttype",
+                        "previousData",
+                        "project",
+                        "source",
+                        "specversion",
+                        "time",
+                        "version",
+                    ],
+                    __Visitor(::std::marker::PhantomData),
+                )
+        }
     }
 }
 #[cfg(feature = "v2025-05-22")]
@@ -38,26 +333,340 @@ pub mod v2025_05_22 {
     /// object and the previous values of its object as parameters:
     /// every event struct of the versions using this revision is
     /// read through it.
-    #[derive(::serde::Deserialize)]
-    #[serde(
-        bound(
-            deserialize = "Data: ::serde::Deserialize<'de>, Previous: ::serde::Deserialize<'de>"
-        )
-    )]
     pub(crate) struct EventEnvelope<Data, Previous> {
         pub(crate) id: ::std::string::String,
         pub(crate) data: Data,
         pub(crate) datacontenttype: ::std::string::String,
-        #[serde(rename = "previousData", default)]
         pub(crate) previous_data: ::std::option::Option<Previous>,
         pub(crate) project: ::std::string::String,
         pub(crate) source: ::std::string::String,
         pub(crate) specversion: ::std::string::String,
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
         pub(crate) time: ::jiff::Timestamp,
         pub(crate) version: ::std::string::String,
         pub(crate) actor: Actor,
-        #[serde(rename = "type", default)]
-        _event_type: ::std::option::Option<::serde::de::IgnoredAny>,
+    }
+    impl<
+        'de,
+        Data: ::serde::Deserialize<'de>,
+        Previous: ::serde::Deserialize<'de>,
+    > ::serde::Deserialize<'de> for EventEnvelope<Data, Previous> {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            /// A member of the envelope.
+            #[derive(Clone, Copy)]
+            enum __Member {
+                Id,
+                Data,
+                Datacontenttype,
+                PreviousData,
+                Project,
+                Source,
+                Specversion,
+                Time,
+                Version,
+                Actor,
+                Type,
+            }
+            /// A member's key: `None` for one the envelope does not have.
+            struct __Key(::std::option::Option<__Member>);
+            impl<'de> ::serde::Deserialize<'de> for __Key {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    deserializer
+                        .deserialize_identifier(__Key(::std::option::Option::None))
+                }
+            }
+            impl ::serde::de::Visitor<'_> for __Key {
+                type Value = __Key;
+                fn expecting(
+                    &self,
+                    formatter: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    formatter.write_str("field identifier")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    key: &str,
+                ) -> ::std::result::Result<__Key, E> {
+                    ::std::result::Result::Ok(
+                        __Key(
+                            ::std::option::Option::Some(
+                                match key {
+                                    "id" => __Member::Id,
+                                    "data" => __Member::Data,
+                                    "datacontenttype" => __Member::Datacontenttype,
+                                    "previousData" => __Member::PreviousData,
+                                    "project" => __Member::Project,
+                                    "source" => __Member::Source,
+                                    "specversion" => __Member::Specversion,
+                                    "time" => __Member::Time,
+                                    "version" => __Member::Version,
+                                    "actor" => __Member::Actor,
+                                    "type" => __Member::Type,
+                                    _ => {
+                                        return ::std::result::Result::Ok(
+                                            __Key(::std::option::Option::None),
+                                        );
+                                    }
+                                },
+                            ),
+                        ),
+                    )
+                }
+            }
+            /// The members every event shares, as far as read.
+            #[derive(Default)]
+            struct __Shared {
+                id: ::std::option::Option<::std::string::String>,
+                datacontenttype: ::std::option::Option<::std::string::String>,
+                project: ::std::option::Option<::std::string::String>,
+                source: ::std::option::Option<::std::string::String>,
+                specversion: ::std::option::Option<::std::string::String>,
+                time: ::std::option::Option<::jiff::Timestamp>,
+                version: ::std::option::Option<::std::string::String>,
+                actor: ::std::option::Option<Actor>,
+                type_: ::std::option::Option<::serde::de::IgnoredAny>,
+            }
+            impl __Shared {
+                /// Reads the value of `member`, a shared one: not generic
+                /// over the event's object, so compiled once per deserializer.
+                #[inline(never)]
+                fn read<'de, A: ::serde::de::MapAccess<'de>>(
+                    &mut self,
+                    member: __Member,
+                    map: &mut A,
+                ) -> ::std::result::Result<(), A::Error> {
+                    match member {
+                        __Member::Id => {
+                            if self.id.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            self.id = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Datacontenttype => {
+                            if self.datacontenttype.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "datacontenttype",
+                                    ),
+                                );
+                            }
+                            self.datacontenttype = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Project => {
+                            if self.project.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("project"),
+                                );
+                            }
+                            self.project = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Source => {
+                            if self.source.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("source"),
+                                );
+                            }
+                            self.source = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Specversion => {
+                            if self.specversion.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "specversion",
+                                    ),
+                                );
+                            }
+                            self.specversion = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Time => {
+                            if self.time.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("time"),
+                                );
+                            }
+                            self.time = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value::<
+                                    crate::__private::TimestampMember,
+                                >(map)?
+                                    .0,
+                            );
+                        }
+                        __Member::Version => {
+                            if self.version.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("version"),
+                                );
+                            }
+                            self.version = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Actor => {
+                            if self.actor.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("actor"),
+                                );
+                            }
+                            self.actor = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value(map)?,
+                            );
+                        }
+                        __Member::Type => {
+                            if self.type_.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            self.type_ = ::std::option::Option::Some(
+                                ::serde::de::MapAccess::next_value::<
+                                    ::serde::de::IgnoredAny,
+                                >(map)?,
+                            );
+                        }
+                        _ => {}
+                    }
+                    ::std::result::Result::Ok(())
+                }
+            }
+            struct __Visitor<Data, Previous>(
+                ::std::marker::PhantomData<fn() -> EventEnvelope<Data, Previous>>,
+            );
+            impl<
+                'de,
+                Data: ::serde::Deserialize<'de>,
+                Previous: ::serde::Deserialize<'de>,
+            > ::serde::de::Visitor<'de> for __Visitor<Data, Previous> {
+                type Value = EventEnvelope<Data, Previous>;
+                fn expecting(
+                    &self,
+                    formatter: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    formatter.write_str("struct EventEnvelope")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Self::Value, A::Error> {
+                    let mut shared = __Shared::default();
+                    let mut data = ::std::option::Option::None;
+                    let mut previous_data = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(__Key(key)) = ::serde::de::MapAccess::next_key::<
+                        __Key,
+                    >(&mut map)? {
+                        match key {
+                            ::std::option::Option::Some(__Member::Data) => {
+                                if data.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("data"),
+                                    );
+                                }
+                                data = ::std::option::Option::Some(
+                                    ::serde::de::MapAccess::next_value(&mut map)?,
+                                );
+                            }
+                            ::std::option::Option::Some(__Member::PreviousData) => {
+                                if previous_data.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "previousData",
+                                        ),
+                                    );
+                                }
+                                previous_data = ::std::option::Option::Some(
+                                    ::serde::de::MapAccess::next_value(&mut map)?,
+                                );
+                            }
+                            ::std::option::Option::Some(member) => {
+                                shared.read(member, &mut map)?
+                            }
+                            ::std::option::Option::None => {
+                                ::serde::de::MapAccess::next_value::<
+                                    ::serde::de::IgnoredAny,
+                                >(&mut map)?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventEnvelope {
+                        id: shared
+                            .id
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "id",
+                            ))?,
+                        data: data
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "data",
+                            ))?,
+                        datacontenttype: shared
+                            .datacontenttype
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "datacontenttype",
+                            ))?,
+                        previous_data: previous_data.unwrap_or_default(),
+                        project: shared
+                            .project
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "project",
+                            ))?,
+                        source: shared
+                            .source
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "source",
+                            ))?,
+                        specversion: shared
+                            .specversion
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "specversion",
+                            ))?,
+                        time: shared
+                            .time
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "time",
+                            ))?,
+                        version: shared
+                            .version
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "version",
+                            ))?,
+                        actor: shared
+                            .actor
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "actor",
+                            ))?,
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "EventEnvelope",
+                    &[
+                        "id",
+                        "data",
+                        "datacontenttype",
+                        "previousData",
+                        "project",
+                        "source",
+                        "specversion",
+                        "time",
+                        "version",
+                        "actor",
+                    ],
+                    __Visitor(::std::marker::PhantomData),
+                )
+        }
     }
 }
