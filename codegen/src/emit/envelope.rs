@@ -207,22 +207,54 @@ impl<'a> Envelope<'a> {
         let payload_reads = payload
             .iter()
             .map(|member| member.read(&TokenStream::new(), &quote!(&mut map)));
+        // Completing the shared members, in the order of all the fields so
+        // that the first missing one is named, as a derived `Deserialize`
+        // does: a required payload member is checked in its place by whether
+        // it was read.
+        let checks = members.iter().map(|member| {
+            let field_name = &member.field_name;
+            let wire = &member.field.wire_name;
+            let required = member.field.presence == Presence::Always;
+            match (member.role, required) {
+                (Role::Shared, true) => quote! {
+                    let #field_name = self.#field_name.ok_or_else(|| E::missing_field(#wire))?;
+                },
+                (Role::Shared, false) => {
+                    quote!(let #field_name = self.#field_name.unwrap_or_default();)
+                }
+                (_, true) => quote! {
+                    if !#field_name {
+                        return ::std::result::Result::Err(E::missing_field(#wire));
+                    }
+                },
+                (_, false) => TokenStream::new(),
+            }
+        });
+        let shared_names: Vec<&proc_macro2::Ident> =
+            shared.iter().map(|member| &member.field_name).collect();
+        let required_payload: Vec<&proc_macro2::Ident> = payload
+            .iter()
+            .filter(|member| member.field.presence == Presence::Always)
+            .map(|member| &member.field_name)
+            .collect();
+        let read_flags = required_payload.iter().map(|name| quote!(#name: bool,));
+        let flags = required_payload.iter().map(|name| quote!(#name.is_some(),));
         let completions = members.iter().map(|member| {
             let field_name = &member.field_name;
-            let stored = if member.role == Role::Shared {
-                quote!(shared.#field_name)
-            } else {
-                quote!(#field_name)
-            };
             let wire = &member.field.wire_name;
-            let value = if member.field.presence == Presence::Always {
-                quote! {
-                    #stored.ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(#wire))?
-                }
-            } else {
-                quote!(#stored.unwrap_or_default())
+            let value = match (member.role, member.field.presence) {
+                (Role::Shared, _) => quote!(shared.#field_name),
+                (_, Presence::Always) => quote! {
+                    #field_name.ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(#wire))?
+                },
+                (_, _) => quote!(#field_name.unwrap_or_default()),
             };
             quote!(#field_name: #value,)
+        });
+        let shared_fields = shared.iter().map(|member| {
+            let field_name = &member.field_name;
+            let rust_type = &member.rust_type;
+            quote!(#field_name: #rust_type,)
         });
         let wire_names = members.iter().map(|member| &member.field.wire_name);
         let envelope_name = EVENT_ENVELOPE;
@@ -273,7 +305,23 @@ impl<'a> Envelope<'a> {
                         #type_slot
                     }
 
+                    /// The members every event shares, all read.
+                    struct __Complete {
+                        #(#shared_fields)*
+                    }
+
                     impl __Shared {
+                        /// The shared members, once every member is read; the flags
+                        /// say which required payload members (the object) were.
+                        #[inline(never)]
+                        fn finish<E: ::serde::de::Error>(
+                            self,
+                            #(#read_flags)*
+                        ) -> ::std::result::Result<__Complete, E> {
+                            #(#checks)*
+                            ::std::result::Result::Ok(__Complete { #(#shared_names),* })
+                        }
+
                         /// Reads the value of `member`, a shared one: not generic
                         /// over the event's object, so compiled once per deserializer.
                         #[inline(never)]
@@ -317,8 +365,7 @@ impl<'a> Envelope<'a> {
                                     }
                                 }
                             }
-                            // In the order of the fields, so that the first missing
-                            // one is named, as a derived `Deserialize` does.
+                            let shared = shared.finish::<A::Error>(#(#flags)*)?;
                             ::std::result::Result::Ok(#name {
                                 #(#completions)*
                             })

@@ -100,7 +100,52 @@ pub mod v2024_08_29 {
                 version: ::std::option::Option<::std::string::String>,
                 type_: ::std::option::Option<::serde::de::IgnoredAny>,
             }
+            /// The members every event shares, all read.
+            struct __Complete {
+                id: ::std::string::String,
+                datacontenttype: ::std::string::String,
+                project: ::std::string::String,
+                source: ::std::string::String,
+                specversion: ::std::string::String,
+                time: ::jiff::Timestamp,
+                version: ::std::string::String,
+            }
             impl __Shared {
+                /// The shared members, once every member is read; the flags
+                /// say which required payload members (the object) were.
+                #[inline(never)]
+                fn finish<E: ::serde::de::Error>(
+                    self,
+                    data: bool,
+                ) -> ::std::result::Result<__Complete, E> {
+                    let id = self.id.ok_or_else(|| E::missing_field("id"))?;
+                    if !data {
+                        return ::std::result::Result::Err(E::missing_field("data"));
+                    }
+                    let datacontenttype = self
+                        .datacontenttype
+                        .ok_or_else(|| E::missing_field("datacontenttype"))?;
+                    let project = self
+                        .project
+                        .ok_or_else(|| E::missing_field("project"))?;
+                    let source = self.source.ok_or_else(|| E::missing_field("source"))?;
+                    let specversion = self
+                        .specversion
+                        .ok_or_else(|| E::missing_field("specversion"))?;
+                    let time = self.time.ok_or_else(|| E::missing_field("time"))?;
+                    let version = self
+                        .version
+                        .ok_or_else(|| E::missing_field("version"))?;
+                    ::std::result::Result::Ok(__Complete {
+                        id,
+                        datacontenttype,
+                        project,
+                        source,
+                        specversion,
+                        time,
+                        version,
+                    })
+                }
                 /// Reads the value of `member`, a shared one: not generic
                 /// over the event's object, so compiled once per deserializer.
                 #[inline(never)]
@@ -262,47 +307,20 @@ pub mod v2024_08_29 {
                             }
                         }
                     }
+                    let shared = shared.finish::<A::Error>(data.is_some())?;
                     ::std::result::Result::Ok(EventEnvelope {
-                        id: shared
-                            .id
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "id",
-                            ))?,
+                        id: shared.id,
                         data: data
                             .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
                                 "data",
                             ))?,
-                        datacontenttype: shared
-                            .datacontenttype
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "datacontenttype",
-                            ))?,
+                        datacontenttype: shared.datacontenttype,
                         previous_data: previous_data.unwrap_or_default(),
-                        project: shared
-                            .project
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "project",
-                            ))?,
-                        source: shared
-                            .source
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "source",
-                            ))?,
-                        specversion: shared
-                            .specversion
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "specversion",
-                            ))?,
-                        time: shared
-                            .time
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "time",
-                            ))?,
-                        version: shared
-                            .version
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "version",
-                            ))?,
+                        project: shared.project,
+                        source: shared.source,
+                        specversion: shared.specversion,
+                        time: shared.time,
+                        version: shared.version,
                     })
                 }
             }
@@ -429,7 +447,55 @@ pub mod v2025_05_22 {
                 actor: ::std::option::Option<Actor>,
                 type_: ::std::option::Option<::serde::de::IgnoredAny>,
             }
+            /// The members every event shares, all read.
+            struct __Complete {
+                id: ::std::string::String,
+                datacontenttype: ::std::string::String,
+                project: ::std::string::String,
+                source: ::std::string::String,
+                specversion: ::std::string::String,
+                time: ::jiff::Timestamp,
+                version: ::std::string::String,
+                actor: Actor,
+            }
             impl __Shared {
+                /// The shared members, once every member is read; the flags
+                /// say which required payload members (the object) were.
+                #[inline(never)]
+                fn finish<E: ::serde::de::Error>(
+                    self,
+                    data: bool,
+                ) -> ::std::result::Result<__Complete, E> {
+                    let id = self.id.ok_or_else(|| E::missing_field("id"))?;
+                    if !data {
+                        return ::std::result::Result::Err(E::missing_field("data"));
+                    }
+                    let datacontenttype = self
+                        .datacontenttype
+                        .ok_or_else(|| E::missing_field("datacontenttype"))?;
+                    let project = self
+                        .project
+                        .ok_or_else(|| E::missing_field("project"))?;
+                    let source = self.source.ok_or_else(|| E::missing_field("source"))?;
+                    let specversion = self
+                        .specversion
+                        .ok_or_else(|| E::missing_field("specversion"))?;
+                    let time = self.time.ok_or_else(|| E::missing_field("time"))?;
+                    let version = self
+                        .version
+                        .ok_or_else(|| E::missing_field("version"))?;
+                    let actor = self.actor.ok_or_else(|| E::missing_field("actor"))?;
+                    ::std::result::Result::Ok(__Complete {
+                        id,
+                        datacontenttype,
+                        project,
+                        source,
+                        specversion,
+                        time,
+                        version,
+                        actor,
+                    })
+                }
                 /// Reads the value of `member`, a shared one: not generic
                 /// over the event's object, so compiled once per deserializer.
                 #[inline(never)]
@@ -601,52 +667,21 @@ pub mod v2025_05_22 {
                             }
                         }
                     }
+                    let shared = shared.finish::<A::Error>(data.is_some())?;
                     ::std::result::Result::Ok(EventEnvelope {
-                        id: shared
-                            .id
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "id",
-                            ))?,
+                        id: shared.id,
                         data: data
                             .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
                                 "data",
                             ))?,
-                        datacontenttype: shared
-                            .datacontenttype
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "datacontenttype",
-                            ))?,
+                        datacontenttype: shared.datacontenttype,
                         previous_data: previous_data.unwrap_or_default(),
-                        project: shared
-                            .project
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "project",
-                            ))?,
-                        source: shared
-                            .source
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "source",
-                            ))?,
-                        specversion: shared
-                            .specversion
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "specversion",
-                            ))?,
-                        time: shared
-                            .time
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "time",
-                            ))?,
-                        version: shared
-                            .version
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "version",
-                            ))?,
-                        actor: shared
-                            .actor
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "actor",
-                            ))?,
+                        project: shared.project,
+                        source: shared.source,
+                        specversion: shared.specversion,
+                        time: shared.time,
+                        version: shared.version,
+                        actor: shared.actor,
                     })
                 }
             }

@@ -86,7 +86,28 @@ pub mod v2024_01_01 {
                 >,
                 type_: ::std::option::Option<::serde::de::IgnoredAny>,
             }
+            /// The members every event shares, all read.
+            struct __Complete {
+                id: ::std::string::String,
+                time: ::jiff::Timestamp,
+                version: ::std::option::Option<::std::string::String>,
+            }
             impl __Shared {
+                /// The shared members, once every member is read; the flags
+                /// say which required payload members (the object) were.
+                #[inline(never)]
+                fn finish<E: ::serde::de::Error>(
+                    self,
+                    data: bool,
+                ) -> ::std::result::Result<__Complete, E> {
+                    let id = self.id.ok_or_else(|| E::missing_field("id"))?;
+                    if !data {
+                        return ::std::result::Result::Err(E::missing_field("data"));
+                    }
+                    let time = self.time.ok_or_else(|| E::missing_field("time"))?;
+                    let version = self.version.unwrap_or_default();
+                    ::std::result::Result::Ok(__Complete { id, time, version })
+                }
                 /// Reads the value of `member`, a shared one: not generic
                 /// over the event's object, so compiled once per deserializer.
                 #[inline(never)]
@@ -204,23 +225,16 @@ pub mod v2024_01_01 {
                             }
                         }
                     }
+                    let shared = shared.finish::<A::Error>(data.is_some())?;
                     ::std::result::Result::Ok(EventEnvelope {
-                        id: shared
-                            .id
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "id",
-                            ))?,
+                        id: shared.id,
                         data: data
                             .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
                                 "data",
                             ))?,
                         previous_data: previous_data.unwrap_or_default(),
-                        time: shared
-                            .time
-                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                                "time",
-                            ))?,
-                        version: shared.version.unwrap_or_default(),
+                        time: shared.time,
+                        version: shared.version,
                     })
                 }
             }
