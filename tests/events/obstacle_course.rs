@@ -1,7 +1,8 @@
 //! The generator on a small spec built to break it: fields named like
 //! keywords and prelude types, names that collide after case conversion,
 //! enum values that are not identifiers, nested lists, a three-part event
-//! type, and an overlay version.
+//! type, an overlay version, and an envelope member whose type is named
+//! like the envelope's type parameter.
 //!
 //! The generated code is snapshotted under `tests/obstacle/generated/` (see
 //! `tests/generator/obstacle_snapshot.rs`) and, being part of this test crate, compiled and
@@ -195,4 +196,36 @@ fn a_bad_member_of_a_known_kind_names_its_path() {
     let error = v2024_02_01::Event::from_json(missing.as_bytes()).unwrap_err();
     assert_eq!(error.path(), Some("data.gadgets[0]"), "{error}");
     assert_eq!(error.message(), "missing field `type`");
+}
+
+#[test]
+fn an_envelope_member_of_a_type_named_data_is_absent_null_or_present() {
+    let with_trace = |trace: &str| {
+        PAYLOAD.replacen(
+            "\"id\": \"evt_1\",",
+            &format!("\"id\": \"evt_1\", \"trace\": {trace},"),
+            1,
+        )
+    };
+    let trace_of = |body: &str| match v2024_02_01::Event::from_json(body.as_bytes()) {
+        Ok(v2024_02_01::Event::WidgetPartAdded(event)) => {
+            let round_trip = serde_json::to_value(&event).unwrap();
+            assert_eq!(
+                round_trip,
+                serde_json::from_str::<serde_json::Value>(body).unwrap()
+            );
+            event.trace
+        }
+        other => panic!("not a widget.part.added: {other:?}"),
+    };
+    assert_eq!(trace_of(PAYLOAD), None);
+    assert_eq!(trace_of(&with_trace("null")), Some(None));
+    assert_eq!(
+        trace_of(&with_trace(r#"{"span": "s1"}"#)),
+        Some(Some(v2024_02_01::Data {
+            span: "s1".to_owned()
+        }))
+    );
+    let error = v2024_02_01::Event::from_json(with_trace(r#"{"span": 1}"#).as_bytes()).unwrap_err();
+    assert_eq!(error.path(), Some("trace.span"));
 }

@@ -5,6 +5,7 @@
 //! Parse a webhook body with [`Event::from_json`] and `match` on the [`Event`].
 //! Types that did not change since an earlier version are that version's types, re-exported.
 #![allow(deprecated)]
+pub use super::types::data::v2024_01_01::Data;
 pub use super::types::event::v2024_01_01::Event;
 pub use super::types::gadget::v2024_01_01::Gadget;
 pub use super::types::gadget2::v2024_01_01::Gadget2;

@@ -4,22 +4,24 @@
 #[cfg(any(feature = "v2024-01-01", feature = "v2024-02-01"))]
 /// `EventEnvelope` as defined in API version 2024-01-01.
 pub mod v2024_01_01 {
+    use crate::api::types::data::v2024_01_01::Data;
     /// The members of an event as read from JSON, with the event's
     /// object and the previous values of its object as parameters:
     /// every event struct of the versions using this revision is
     /// read through it.
-    pub(crate) struct EventEnvelope<Data, Previous> {
+    pub(crate) struct EventEnvelope<Data_, Previous> {
         pub(crate) id: ::std::string::String,
-        pub(crate) data: Data,
+        pub(crate) data: Data_,
         pub(crate) previous_data: ::std::option::Option<Previous>,
         pub(crate) time: ::jiff::Timestamp,
         pub(crate) version: ::std::option::Option<::std::string::String>,
+        pub(crate) trace: ::std::option::Option<::std::option::Option<Data>>,
     }
     impl<
         'de,
-        Data: ::serde::Deserialize<'de>,
+        Data_: ::serde::Deserialize<'de>,
         Previous: ::serde::Deserialize<'de>,
-    > ::serde::Deserialize<'de> for EventEnvelope<Data, Previous> {
+    > ::serde::Deserialize<'de> for EventEnvelope<Data_, Previous> {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
@@ -31,6 +33,7 @@ pub mod v2024_01_01 {
                 PreviousData,
                 Time,
                 Version,
+                Trace,
                 Type,
             }
             /// A member's key: `None` for one the envelope does not have.
@@ -64,6 +67,7 @@ pub mod v2024_01_01 {
                                     "previousData" => __Member::PreviousData,
                                     "time" => __Member::Time,
                                     "version" => __Member::Version,
+                                    "trace" => __Member::Trace,
                                     "type" => __Member::Type,
                                     _ => {
                                         return ::std::result::Result::Ok(
@@ -84,6 +88,9 @@ pub mod v2024_01_01 {
                 version: ::std::option::Option<
                     ::std::option::Option<::std::string::String>,
                 >,
+                trace: ::std::option::Option<
+                    ::std::option::Option<::std::option::Option<Data>>,
+                >,
                 type_: ::std::option::Option<::serde::de::IgnoredAny>,
             }
             /// The members every event shares, all read.
@@ -91,6 +98,7 @@ pub mod v2024_01_01 {
                 id: ::std::string::String,
                 time: ::jiff::Timestamp,
                 version: ::std::option::Option<::std::string::String>,
+                trace: ::std::option::Option<::std::option::Option<Data>>,
             }
             impl __Shared {
                 /// The shared members, once every member is read; the flags
@@ -106,7 +114,13 @@ pub mod v2024_01_01 {
                     }
                     let time = self.time.ok_or_else(|| E::missing_field("time"))?;
                     let version = self.version.unwrap_or_default();
-                    ::std::result::Result::Ok(__Complete { id, time, version })
+                    let trace = self.trace.unwrap_or_default();
+                    ::std::result::Result::Ok(__Complete {
+                        id,
+                        time,
+                        version,
+                        trace,
+                    })
                 }
                 /// Reads the value of `member`, a shared one: not generic
                 /// over the event's object, so compiled once per deserializer.
@@ -150,6 +164,18 @@ pub mod v2024_01_01 {
                                 ::serde::de::MapAccess::next_value(map)?,
                             );
                         }
+                        __Member::Trace => {
+                            if self.trace.is_some() {
+                                return ::std::result::Result::Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("trace"),
+                                );
+                            }
+                            self.trace = ::std::option::Option::Some(
+                                ::std::option::Option::Some(
+                                    ::serde::de::MapAccess::next_value(map)?,
+                                ),
+                            );
+                        }
                         __Member::Type => {
                             if self.type_.is_some() {
                                 return ::std::result::Result::Err(
@@ -167,15 +193,15 @@ pub mod v2024_01_01 {
                     ::std::result::Result::Ok(())
                 }
             }
-            struct __Visitor<Data, Previous>(
-                ::std::marker::PhantomData<fn() -> EventEnvelope<Data, Previous>>,
+            struct __Visitor<Data_, Previous>(
+                ::std::marker::PhantomData<fn() -> EventEnvelope<Data_, Previous>>,
             );
             impl<
                 'de,
-                Data: ::serde::Deserialize<'de>,
+                Data_: ::serde::Deserialize<'de>,
                 Previous: ::serde::Deserialize<'de>,
-            > ::serde::de::Visitor<'de> for __Visitor<Data, Previous> {
-                type Value = EventEnvelope<Data, Previous>;
+            > ::serde::de::Visitor<'de> for __Visitor<Data_, Previous> {
+                type Value = EventEnvelope<Data_, Previous>;
                 fn expecting(
                     &self,
                     formatter: &mut ::std::fmt::Formatter<'_>,
@@ -235,13 +261,14 @@ pub mod v2024_01_01 {
                         previous_data: previous_data.unwrap_or_default(),
                         time: shared.time,
                         version: shared.version,
+                        trace: shared.trace,
                     })
                 }
             }
             deserializer
                 .deserialize_struct(
                     "EventEnvelope",
-                    &["id", "data", "previousData", "time", "version"],
+                    &["id", "data", "previousData", "time", "version", "trace"],
                     __Visitor(::std::marker::PhantomData),
                 )
         }

@@ -2,6 +2,7 @@
 
 //! The definitions behind the version modules; each type once per distinct definition.
 #![allow(deprecated)]
+pub mod data;
 pub mod event;
 pub mod event_envelope;
 pub mod gadget;

@@ -4,6 +4,7 @@
 #[cfg(feature = "v2024-01-01")]
 /// `WidgetCreated` as defined in API version 2024-01-01.
 pub mod v2024_01_01 {
+    use crate::api::types::data::v2024_01_01::Data;
     use crate::api::types::widget::v2024_01_01::Widget;
     use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
     /// `com.gigs.widget.created`: Fires for the obstacle course (widget.created).
@@ -43,6 +44,10 @@ pub mod v2024_01_01 {
         ///
         /// `None` when the field is absent.
         pub version: ::std::option::Option<::std::string::String>,
+        /// An envelope member of a type named `Data`, which may be absent or null.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        pub trace: ::std::option::Option<::std::option::Option<Data>>,
     }
     impl WidgetCreated {
         /// The event's `type`.
@@ -57,7 +62,8 @@ pub mod v2024_01_01 {
             let mut state = serializer
                 .serialize_struct(
                     "WidgetCreated",
-                    5 + usize::from(self.version.is_some()),
+                    5 + usize::from(self.version.is_some())
+                        + usize::from(self.trace.is_some()),
                 )?;
             state.serialize_field("object", "event")?;
             state.serialize_field("id", &self.id)?;
@@ -69,6 +75,12 @@ pub mod v2024_01_01 {
                     state.serialize_field("version", value)?
                 }
                 ::std::option::Option::None => state.skip_field("version")?,
+            }
+            match &self.trace {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("trace", value)?
+                }
+                ::std::option::Option::None => state.skip_field("trace")?,
             }
             state.end()
         }
@@ -86,6 +98,7 @@ pub mod v2024_01_01 {
                 data: envelope.data,
                 time: envelope.time,
                 version: envelope.version,
+                trace: envelope.trace,
             })
         }
     }
@@ -93,6 +106,7 @@ pub mod v2024_01_01 {
 #[cfg(feature = "v2024-02-01")]
 /// `WidgetCreated` as defined in API version 2024-02-01.
 pub mod v2024_02_01 {
+    use crate::api::types::data::v2024_01_01::Data;
     use crate::api::types::widget::v2024_02_01::Widget;
     use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
     /// `com.gigs.widget.created`: Fires for the obstacle course (widget.created).
@@ -140,6 +154,10 @@ pub mod v2024_02_01 {
         ///
         /// `None` when the field is absent.
         pub version: ::std::option::Option<::std::string::String>,
+        /// An envelope member of a type named `Data`, which may be absent or null.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        pub trace: ::std::option::Option<::std::option::Option<Data>>,
     }
     impl WidgetCreated {
         /// The event's `type`.
@@ -154,7 +172,8 @@ pub mod v2024_02_01 {
             let mut state = serializer
                 .serialize_struct(
                     "WidgetCreated",
-                    5 + usize::from(self.version.is_some()),
+                    5 + usize::from(self.version.is_some())
+                        + usize::from(self.trace.is_some()),
                 )?;
             state.serialize_field("object", "event")?;
             state.serialize_field("id", &self.id)?;
@@ -166,6 +185,12 @@ pub mod v2024_02_01 {
                     state.serialize_field("version", value)?
                 }
                 ::std::option::Option::None => state.skip_field("version")?,
+            }
+            match &self.trace {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("trace", value)?
+                }
+                ::std::option::Option::None => state.skip_field("trace")?,
             }
             state.end()
         }
@@ -183,6 +208,7 @@ pub mod v2024_02_01 {
                 data: envelope.data,
                 time: envelope.time,
                 version: envelope.version,
+                trace: envelope.trace,
             })
         }
     }

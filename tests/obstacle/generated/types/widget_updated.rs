@@ -4,6 +4,7 @@
 #[cfg(feature = "v2024-01-01")]
 /// `WidgetUpdated` as defined in API version 2024-01-01.
 pub mod v2024_01_01 {
+    use crate::api::types::data::v2024_01_01::Data;
     use crate::api::types::widget::v2024_01_01::Widget;
     use crate::api::types::widget_previous_data::v2024_01_01::WidgetPreviousData;
     use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
@@ -48,6 +49,10 @@ pub mod v2024_01_01 {
         ///
         /// `None` when the field is absent.
         pub version: ::std::option::Option<::std::string::String>,
+        /// An envelope member of a type named `Data`, which may be absent or null.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        pub trace: ::std::option::Option<::std::option::Option<Data>>,
     }
     impl WidgetUpdated {
         /// The event's `type`.
@@ -63,7 +68,8 @@ pub mod v2024_01_01 {
                 .serialize_struct(
                     "WidgetUpdated",
                     5 + usize::from(self.previous_data.is_some())
-                        + usize::from(self.version.is_some()),
+                        + usize::from(self.version.is_some())
+                        + usize::from(self.trace.is_some()),
                 )?;
             state.serialize_field("object", "event")?;
             state.serialize_field("id", &self.id)?;
@@ -82,6 +88,12 @@ pub mod v2024_01_01 {
                 }
                 ::std::option::Option::None => state.skip_field("version")?,
             }
+            match &self.trace {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("trace", value)?
+                }
+                ::std::option::Option::None => state.skip_field("trace")?,
+            }
             state.end()
         }
     }
@@ -99,6 +111,7 @@ pub mod v2024_01_01 {
                 previous_data: envelope.previous_data,
                 time: envelope.time,
                 version: envelope.version,
+                trace: envelope.trace,
             })
         }
     }
@@ -106,6 +119,7 @@ pub mod v2024_01_01 {
 #[cfg(feature = "v2024-02-01")]
 /// `WidgetUpdated` as defined in API version 2024-02-01.
 pub mod v2024_02_01 {
+    use crate::api::types::data::v2024_01_01::Data;
     use crate::api::types::widget::v2024_02_01::Widget;
     use crate::api::types::widget_previous_data::v2024_02_01::WidgetPreviousData;
     use crate::api::types::event_envelope::v2024_01_01::EventEnvelope;
@@ -158,6 +172,10 @@ pub mod v2024_02_01 {
         ///
         /// `None` when the field is absent.
         pub version: ::std::option::Option<::std::string::String>,
+        /// An envelope member of a type named `Data`, which may be absent or null.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        pub trace: ::std::option::Option<::std::option::Option<Data>>,
     }
     impl WidgetUpdated {
         /// The event's `type`.
@@ -173,7 +191,8 @@ pub mod v2024_02_01 {
                 .serialize_struct(
                     "WidgetUpdated",
                     5 + usize::from(self.previous_data.is_some())
-                        + usize::from(self.version.is_some()),
+                        + usize::from(self.version.is_some())
+                        + usize::from(self.trace.is_some()),
                 )?;
             state.serialize_field("object", "event")?;
             state.serialize_field("id", &self.id)?;
@@ -192,6 +211,12 @@ pub mod v2024_02_01 {
                 }
                 ::std::option::Option::None => state.skip_field("version")?,
             }
+            match &self.trace {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("trace", value)?
+                }
+                ::std::option::Option::None => state.skip_field("trace")?,
+            }
             state.end()
         }
     }
@@ -209,6 +234,7 @@ pub mod v2024_02_01 {
                 previous_data: envelope.previous_data,
                 time: envelope.time,
                 version: envelope.version,
+                trace: envelope.trace,
             })
         }
     }
