@@ -23,7 +23,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::types::{ident, presence_type, value_type};
+use super::types::{Reader, ident, presence_type, value_type};
 use crate::ir::{EventDef, Field, FieldKind, Presence, TypeRef, Version};
 use crate::names::{self, EVENT_ENVELOPE};
 
@@ -193,9 +193,7 @@ impl<'a> Envelope<'a> {
             let rust_type = &member.rust_type;
             quote!(#field_name: ::std::option::Option<#rust_type>,)
         });
-        let shared_reads = shared
-            .iter()
-            .map(|member| member.read(&quote!(self), &quote!(map)));
+        let shared_reads = shared.iter().map(|member| member.read());
         let payload: Vec<&Member<'_>> = members
             .iter()
             .filter(|member| member.role != Role::Shared)
@@ -204,9 +202,7 @@ impl<'a> Envelope<'a> {
             let field_name = &member.field_name;
             quote!(let mut #field_name = ::std::option::Option::None;)
         });
-        let payload_reads = payload
-            .iter()
-            .map(|member| member.read(&TokenStream::new(), &quote!(&mut map)));
+        let payload_reads = payload.iter().map(|member| member.read());
         // Completing the shared members, in the order of all the fields so
         // that the first missing one is named, as a derived `Deserialize`
         // does: a required payload member is checked in its place by whether
@@ -464,40 +460,43 @@ impl<'a> Member<'a> {
         })
     }
 
-    /// The match arm reading the member's value into `owner.field` (a
-    /// local variable when `owner` is empty) from `map`, once: a second key
-    /// is a duplicate, as a derived `Deserialize` says. Timestamps are read
-    /// as the generated structs read them.
-    fn read(&self, owner: &TokenStream, map: &TokenStream) -> TokenStream {
+    /// The match arm reading the member's value, once: a second key is a
+    /// duplicate, as a derived `Deserialize` says. A shared member is read
+    /// into `__Shared` by `__Shared::read`, the object and its previous
+    /// values into locals of `visit_map`; each value as the generated
+    /// structs read it.
+    fn read(&self) -> TokenStream {
         let field_name = &self.field_name;
-        let slot = if owner.is_empty() {
-            quote!(#field_name)
+        let variant = &self.variant;
+        let (slot, pattern, map) = if self.role == Role::Shared {
+            (
+                quote!(self.#field_name),
+                quote!(__Member::#variant),
+                quote!(map),
+            )
         } else {
-            quote!(#owner.#field_name)
+            (
+                quote!(#field_name),
+                quote!(::std::option::Option::Some(__Member::#variant)),
+                quote!(&mut map),
+            )
         };
         let wire = &self.field.wire_name;
-        let variant = &self.variant;
-        let timestamp = self.role == Role::Shared && *self.type_ref == TypeRef::Timestamp;
         let next =
             |wrapper: TokenStream| quote!(::serde::de::MapAccess::next_value::<#wrapper>(#map)?.0);
-        let value = match (timestamp, self.field.presence) {
-            (true, Presence::Always) => next(quote!(crate::__private::TimestampMember)),
-            (true, Presence::Nullable | Presence::Optional) => {
+        let value = match Reader::of(self.type_ref, self.field.presence) {
+            Some(Reader::Timestamp) => next(quote!(crate::__private::TimestampMember)),
+            Some(Reader::OptionalTimestamp) => {
                 next(quote!(crate::__private::OptionalTimestampMember))
             }
-            (true, Presence::OptionalNullable) => {
+            Some(Reader::NullableTimestamp) => {
                 let value = next(quote!(crate::__private::OptionalTimestampMember));
                 quote!(::std::option::Option::Some(#value))
             }
-            (false, Presence::OptionalNullable) => {
+            Some(Reader::Nullable) => {
                 quote!(::std::option::Option::Some(::serde::de::MapAccess::next_value(#map)?))
             }
-            (false, _) => quote!(::serde::de::MapAccess::next_value(#map)?),
-        };
-        let pattern = if owner.is_empty() {
-            quote!(::std::option::Option::Some(__Member::#variant))
-        } else {
-            quote!(__Member::#variant)
+            None => quote!(::serde::de::MapAccess::next_value(#map)?),
         };
         quote! {
             #pattern => {

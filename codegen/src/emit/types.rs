@@ -93,7 +93,7 @@ fn serde_attr(field: &Field, type_ref: &TypeRef) -> TokenStream {
     if field.wire_name != field.rust_name {
         serde_args.push(quote!(rename = #wire));
     }
-    let deserializer = deserialize_with(type_ref, field.presence);
+    let deserializer = Reader::of(type_ref, field.presence).map(Reader::function);
     // serde reads an absent `Option` field as `None` by itself only when
     // the field has no `deserialize_with`.
     let absent_is_none = match field.presence {
@@ -114,20 +114,39 @@ fn serde_attr(field: &Field, type_ref: &TypeRef) -> TokenStream {
     }
 }
 
-/// The runtime function that reads a field in place of its type's own
-/// `Deserialize`: the one that tells absent from `null`, and the fast path
-/// for timestamps (timestamps in lists keep jiff's `Deserialize`).
-fn deserialize_with(type_ref: &TypeRef, presence: Presence) -> Option<&'static str> {
-    match (type_ref, presence) {
-        (TypeRef::Timestamp, Presence::Always) => Some("crate::__private::deserialize_timestamp"),
-        (TypeRef::Timestamp, Presence::Nullable | Presence::Optional) => {
-            Some("crate::__private::deserialize_optional_timestamp")
+/// How a field's value is read when not by its type's own `Deserialize`:
+/// timestamps through the runtime's fast path, and values for which absent
+/// and `null` differ. Timestamps in lists keep jiff's `Deserialize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Timestamp,
+    OptionalTimestamp,
+    NullableTimestamp,
+    Nullable,
+}
+
+impl Reader {
+    /// The reader of a field of `type_ref` with `presence`, if it needs one.
+    pub fn of(type_ref: &TypeRef, presence: Presence) -> Option<Self> {
+        match (type_ref, presence) {
+            (TypeRef::Timestamp, Presence::Always) => Some(Self::Timestamp),
+            (TypeRef::Timestamp, Presence::Nullable | Presence::Optional) => {
+                Some(Self::OptionalTimestamp)
+            }
+            (TypeRef::Timestamp, Presence::OptionalNullable) => Some(Self::NullableTimestamp),
+            (_, Presence::OptionalNullable) => Some(Self::Nullable),
+            _ => None,
         }
-        (TypeRef::Timestamp, Presence::OptionalNullable) => {
-            Some("crate::__private::deserialize_nullable_timestamp")
+    }
+
+    /// The runtime function a derived `Deserialize` calls for it.
+    fn function(self) -> &'static str {
+        match self {
+            Self::Timestamp => "crate::__private::deserialize_timestamp",
+            Self::OptionalTimestamp => "crate::__private::deserialize_optional_timestamp",
+            Self::NullableTimestamp => "crate::__private::deserialize_nullable_timestamp",
+            Self::Nullable => "crate::__private::deserialize_nullable",
         }
-        (_, Presence::OptionalNullable) => Some("crate::__private::deserialize_nullable"),
-        _ => None,
     }
 }
 
