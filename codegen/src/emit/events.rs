@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::EmittedFile;
-use super::types::{doc_attrs, ident};
+use super::types::{deprecated_attr, doc_attrs, ident};
 use crate::ir::{Spec, Version};
 use crate::names;
 
@@ -48,10 +48,7 @@ pub fn event_enum(version: &Version) -> TokenStream {
     let variants = events.iter().map(|event| {
         let name = ident(&event.rust_name);
         let docs = doc_attrs(&[format!("`{}`: {}", event.event_type, event.description)]);
-        let deprecated = match &event.deprecated {
-            Some(note) => quote!(#[deprecated(note = #note)]),
-            None => TokenStream::new(),
-        };
+        let deprecated = deprecated_attr(event.deprecated.as_deref());
         quote!(#docs #deprecated #name(::std::boxed::Box<#name>),)
     });
     let types: Vec<&str> = events

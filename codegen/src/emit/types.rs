@@ -43,7 +43,8 @@ pub fn doc_attrs(lines: &[String]) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
-fn deprecated_attr(note: Option<&str>) -> TokenStream {
+/// `#[deprecated]`, with its note when there is one.
+pub fn deprecated_attr(note: Option<&str>) -> TokenStream {
     match note {
         Some(note) if !note.is_empty() => quote!(#[deprecated(note = #note)]),
         Some(_) => quote!(#[deprecated]),
