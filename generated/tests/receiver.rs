@@ -172,6 +172,36 @@ async fn post_to(
     Ok((status, String::from_utf8(body.to_vec())?))
 }
 
+/// Serves `app` on a free loopback port in the current runtime (it stops
+/// with the test's runtime).
+async fn serve_on_loopback(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// The example's receiver with its inbox at `location` and its tables
+/// created, handling with `handler`, served on a free loopback port.
+async fn serve_receiver(
+    location: Location,
+    handler: Arc<Handler<VersionedEvent>>,
+) -> (SocketAddr, Arc<Inbox>) {
+    let inbox = Inbox::open(location, Synchronous::Normal).unwrap();
+    inbox.setup(handler::create_tables).unwrap();
+    let receiver = Receiver::start(
+        Webhook::new(SECRET).unwrap(),
+        Arc::new(inbox),
+        handler,
+        |_| {},
+    )
+    .unwrap();
+    let inbox = Arc::clone(receiver.inbox());
+    (serve_on_loopback(receiver::app(receiver)).await, inbox)
+}
+
 /// The example's receiver on a real SQLite file, served on a free loopback
 /// port in the current runtime (it stops with the test's runtime).
 struct Server {
@@ -188,21 +218,7 @@ impl Server {
     }
 
     async fn start_with(db: &Path, handler: Arc<Handler<VersionedEvent>>) -> Self {
-        let inbox = Inbox::open(Location::File(db.to_owned()), Synchronous::Normal).unwrap();
-        inbox.setup(handler::create_tables).unwrap();
-        let receiver = Receiver::start(
-            Webhook::new(SECRET).unwrap(),
-            Arc::new(inbox),
-            handler,
-            |_| {},
-        )
-        .unwrap();
-        let inbox = Arc::clone(receiver.inbox());
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .await
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, receiver::app(receiver)).await });
+        let (addr, inbox) = serve_receiver(Location::File(db.to_owned()), handler).await;
         Self {
             addr,
             inbox,
@@ -1479,33 +1495,14 @@ async fn load(setup: Setup, total: usize, concurrency: usize, scratch: &Scratch)
                     webhook: Webhook::new(SECRET).unwrap(),
                     seen: Arc::new(Mutex::new(HashSet::new())),
                 });
-            let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-                .await
-                .unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move { axum::serve(listener, app).await });
-            (addr, None)
+            (serve_on_loopback(app).await, None)
         }
         Setup::InboxInMemory | Setup::InboxOnFile => {
             let location = match setup {
                 Setup::InboxOnFile => Location::File(scratch.db()),
                 _ => Location::Memory,
             };
-            let inbox = Inbox::open(location, Synchronous::Normal).unwrap();
-            inbox.setup(handler::create_tables).unwrap();
-            let receiver = Receiver::start(
-                Webhook::new(SECRET).unwrap(),
-                Arc::new(inbox),
-                Arc::new(handler::handle),
-                |_| {},
-            )
-            .unwrap();
-            let inbox = Arc::clone(receiver.inbox());
-            let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-                .await
-                .unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move { axum::serve(listener, receiver::app(receiver)).await });
+            let (addr, inbox) = serve_receiver(location, Arc::new(handler::handle)).await;
             (addr, Some(inbox))
         }
     };
