@@ -30,11 +30,11 @@ pub mod v2024_08_29 {
         ///
         /// Example: `Suite 300`
         pub line2: ::std::option::Option<::std::string::String>,
-        /// Postal code.
+        /// Postal code. Nullable: Gigs' own Connect example types a porting address's postal code as a string or null, and the docs make a user address's postal code nullable.
         ///
         /// Example: `94105`
         #[serde(rename = "postalCode")]
-        pub postal_code: ::std::string::String,
+        pub postal_code: ::std::option::Option<::std::string::String>,
         /// State, province or region; null where it does not apply.
         ///
         /// Example: `CA`

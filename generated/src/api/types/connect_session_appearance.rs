@@ -15,10 +15,13 @@ pub mod v2024_08_29 {
     /// How the hosted pages of a Gigs Connect session look.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct ConnectSessionAppearance {
-        /// The colour theme of the pages.
+        /// The colour theme of the pages. Optional: the docs say it may not always be included.
         ///
         /// Example: `light`
-        pub theme: ConnectSessionAppearanceTheme,
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub theme: ::std::option::Option<ConnectSessionAppearanceTheme>,
     }
     impl ::serde::Serialize for ConnectSessionAppearance {
         fn serialize<S: ::serde::Serializer>(
@@ -26,8 +29,17 @@ pub mod v2024_08_29 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("ConnectSessionAppearance", 1)?;
-            state.serialize_field("theme", &self.theme)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "ConnectSessionAppearance",
+                    usize::from(self.theme.is_some()),
+                )?;
+            match &self.theme {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("theme", value)?
+                }
+                ::std::option::Option::None => state.skip_field("theme")?,
+            }
             state.end()
         }
     }

@@ -11,7 +11,7 @@
 )]
 /// `ConnectSessionAppearanceTheme` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
-    /// The colour theme of the pages.
+    /// The colour theme of the pages. Optional: the docs say it may not always be included.
     ///
     /// Open: a value this crate does not list is kept as `Unrecognized` and serialized back unchanged.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -19,11 +19,11 @@ pub mod v2024_08_29 {
         /// Example: `8231446290`
         #[serde(rename = "accountNumber")]
         pub account_number: ::std::string::String,
-        /// The PIN the new provider must quote. It is a secret; handle it like a password.
+        /// The PIN the new provider must quote; a secret, to be handled like a password. Nullable because Gigs' event page says this value is always null in events: the PIN is shown only outside webhooks.
         ///
         /// Example: `4821`
         #[serde(rename = "accountPin")]
-        pub account_pin: ::std::string::String,
+        pub account_pin: ::std::option::Option<::std::string::String>,
         /// When the credentials stop being valid.
         ///
         /// Example: `2024-12-27T10:00:00Z`

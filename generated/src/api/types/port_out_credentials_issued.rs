@@ -17,7 +17,7 @@ pub mod v2024_08_29 {
     ///   "data": {
     ///     "object": "portOutCredentials",
     ///     "accountNumber": "8231446290",
-    ///     "accountPin": "4821",
+    ///     "accountPin": null,
     ///     "expiresAt": "2024-12-27T10:00:00Z",
     ///     "subscription": "sub_8SAfUO5pjX6UOItWn8ZglHlJfyrD"
     ///   },
@@ -125,7 +125,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "portOutCredentials",
     ///     "accountNumber": "8231446290",
-    ///     "accountPin": "4821",
+    ///     "accountPin": null,
     ///     "expiresAt": "2024-12-27T10:00:00Z",
     ///     "subscription": "sub_8SAfUO5pjX6UOItWn8ZglHlJfyrD"
     ///   },

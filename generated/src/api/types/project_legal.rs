@@ -34,11 +34,11 @@ pub mod v2024_08_29 {
         ///
         /// Example: `Suite 300`
         pub line2: ::std::option::Option<::std::string::String>,
-        /// Postal code.
+        /// Postal code. Nullable like an address's: the docs describe the legal entity as an address plus a name, and Gigs' own code and docs send a null postal code in addresses.
         ///
         /// Example: `94105`
         #[serde(rename = "postalCode")]
-        pub postal_code: ::std::string::String,
+        pub postal_code: ::std::option::Option<::std::string::String>,
         /// State, province or region; null where it does not apply.
         ///
         /// Example: `CA`

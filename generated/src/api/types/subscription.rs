@@ -390,6 +390,14 @@ pub mod v2025_05_22 {
             deserialize_with = "crate::__private::deserialize_optional_timestamp"
         )]
         pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
+        /// The porting that brings (or brought) an existing phone number to the subscription; null when the number is not ported. Optional in this version: Gigs' current pages rename it `lastPorting`, and no page says which version made the rename, so a payload of this version may carry either.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[deprecated(
+            note = "Gigs' current pages name this field `lastPorting`; read whichever of the two the payload carries."
+        )]
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub porting: ::std::option::Option<::std::option::Option<Porting>>,
         /// The subscription's phone number in E.164 format; null until one is assigned.
         ///
         /// Example: `+4915123456789`
@@ -410,9 +418,15 @@ pub mod v2025_05_22 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
-        /// The most recent porting of a phone number to the subscription; null when the number was never ported. It replaces `porting`. That the rename belongs to this version is inferred: Gigs' current pages show `lastPorting`, and no page pairs it with a version number.
-        #[serde(rename = "lastPorting")]
-        pub last_porting: ::std::option::Option<Porting>,
+        /// The most recent porting of a phone number to the subscription; null when the number was never ported. Optional: only Gigs' current reference pages show it, without a version, and their porting pages describe payloads later than this version's examples; Gigs' own code still used `porting` in early 2025.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "lastPorting",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub last_porting: ::std::option::Option<::std::option::Option<Porting>>,
     }
     impl ::serde::Serialize for Subscription {
         fn serialize<S: ::serde::Serializer>(
@@ -423,8 +437,10 @@ pub mod v2025_05_22 {
             let mut state = serializer
                 .serialize_struct(
                     "Subscription",
-                    16 + usize::from(self.metadata.is_some())
-                        + usize::from(self.billing.is_some()),
+                    15 + usize::from(self.metadata.is_some())
+                        + usize::from(self.porting.is_some())
+                        + usize::from(self.billing.is_some())
+                        + usize::from(self.last_porting.is_some()),
                 )?;
             state.serialize_field("object", "subscription")?;
             state.serialize_field("id", &self.id)?;
@@ -442,6 +458,12 @@ pub mod v2025_05_22 {
             state.serialize_field("earliestEndAt", &self.earliest_end_at)?;
             state.serialize_field("endedAt", &self.ended_at)?;
             state.serialize_field("firstUsageAt", &self.first_usage_at)?;
+            match &self.porting {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("porting", value)?
+                }
+                ::std::option::Option::None => state.skip_field("porting")?,
+            }
             state.serialize_field("phoneNumber", &self.phone_number)?;
             state.serialize_field("plan", &self.plan)?;
             state.serialize_field("sim", &self.sim)?;
@@ -453,7 +475,12 @@ pub mod v2025_05_22 {
                 }
                 ::std::option::Option::None => state.skip_field("billing")?,
             }
-            state.serialize_field("lastPorting", &self.last_porting)?;
+            match &self.last_porting {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("lastPorting", value)?
+                }
+                ::std::option::Option::None => state.skip_field("lastPorting")?,
+            }
             state.end()
         }
     }

@@ -17,11 +17,13 @@ pub mod v2024_08_29 {
         pub id: ::std::string::String,
         /// The plan the subscription moves to; null when the plan does not change.
         pub plan: ::std::option::Option<Plan>,
-        /// The change as it was asked for.
+        /// The change as it was asked for. Optional: Gigs' 2024-10-28-era schema page of the event has no such field, a guide's example leaves it out, and as a preview it may change without a new version.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
-        #[serde(rename = "requestedChange")]
-        pub requested_change: RequestedChange,
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "requestedChange", default)]
+        pub requested_change: ::std::option::Option<RequestedChange>,
         /// The SIM the subscription moves to; null when the SIM does not change.
         pub sim: ::std::option::Option<Sim>,
         /// Where the change is in its lifecycle. `initiated` occurs only with the Billing API, while the change's invoice is unpaid.
@@ -63,11 +65,20 @@ pub mod v2024_08_29 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("SubscriptionChange", 10)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "SubscriptionChange",
+                    9 + usize::from(self.requested_change.is_some()),
+                )?;
             state.serialize_field("object", "subscriptionChange")?;
             state.serialize_field("id", &self.id)?;
             state.serialize_field("plan", &self.plan)?;
-            state.serialize_field("requestedChange", &self.requested_change)?;
+            match &self.requested_change {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("requestedChange", value)?
+                }
+                ::std::option::Option::None => state.skip_field("requestedChange")?,
+            }
             state.serialize_field("sim", &self.sim)?;
             state.serialize_field("status", &self.status)?;
             state.serialize_field("subscription", &self.subscription)?;
@@ -94,11 +105,13 @@ pub mod v2024_12_20 {
         pub id: ::std::string::String,
         /// The plan the subscription moves to; null when the plan does not change.
         pub plan: ::std::option::Option<Plan>,
-        /// The change as it was asked for.
+        /// The change as it was asked for. Optional: Gigs' 2024-10-28-era schema page of the event has no such field, a guide's example leaves it out, and as a preview it may change without a new version.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
-        #[serde(rename = "requestedChange")]
-        pub requested_change: RequestedChange,
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "requestedChange", default)]
+        pub requested_change: ::std::option::Option<RequestedChange>,
         /// The SIM the subscription moves to; null when the SIM does not change.
         pub sim: ::std::option::Option<Sim>,
         /// Where the change is in its lifecycle. `initiated` occurs only with the Billing API, while the change's invoice is unpaid.
@@ -140,11 +153,20 @@ pub mod v2024_12_20 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("SubscriptionChange", 10)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "SubscriptionChange",
+                    9 + usize::from(self.requested_change.is_some()),
+                )?;
             state.serialize_field("object", "subscriptionChange")?;
             state.serialize_field("id", &self.id)?;
             state.serialize_field("plan", &self.plan)?;
-            state.serialize_field("requestedChange", &self.requested_change)?;
+            match &self.requested_change {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("requestedChange", value)?
+                }
+                ::std::option::Option::None => state.skip_field("requestedChange")?,
+            }
             state.serialize_field("sim", &self.sim)?;
             state.serialize_field("status", &self.status)?;
             state.serialize_field("subscription", &self.subscription)?;

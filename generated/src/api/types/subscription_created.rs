@@ -415,6 +415,7 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": null,
     ///     "endedAt": null,
     ///     "firstUsageAt": null,
+    ///     "porting": null,
     ///     "phoneNumber": null,
     ///     "plan": {
     ///       "object": "plan",
@@ -491,8 +492,7 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     },
-    ///     "lastPorting": null
+    ///     }
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",

@@ -531,6 +531,59 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": "2024-06-02T09:14:05Z",
     ///     "firstUsageAt": "2024-03-02T09:31:27Z",
+    ///     "porting": {
+    ///       "object": "porting",
+    ///       "id": "prt_svrxGdXiaWimKyxzTQBhwt2oRKut",
+    ///       "accountNumber": "7729104455",
+    ///       "accountPinExists": true,
+    ///       "accountType": null,
+    ///       "address": {
+    ///         "city": "Austin",
+    ///         "country": "US",
+    ///         "line1": "1100 Congress Avenue",
+    ///         "line2": null,
+    ///         "postalCode": "78701",
+    ///         "state": "TX"
+    ///       },
+    ///       "behavior": "portIn",
+    ///       "billingPinExists": false,
+    ///       "birthday": "1991-08-23",
+    ///       "declinedAttempts": 0,
+    ///       "declinedCode": null,
+    ///       "declinedMessage": null,
+    ///       "donorProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_M5T277izOLugyNnmHKQIoFe47Bhh",
+    ///         "name": "Verizon",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "donorProviderApproval": true,
+    ///       "expiredAt": null,
+    ///       "failedAt": null,
+    ///       "firstName": "Priya",
+    ///       "lastDeclinedAt": null,
+    ///       "lastName": "Natarajan",
+    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
+    ///       "phoneNumber": "+15125550147",
+    ///       "provider": "p9",
+    ///       "recipientProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_TqpW6BKlVcuAP4OMiT8qs1Vvuj5c",
+    ///         "name": "Gigs US",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "required": [],
+    ///       "status": "completed",
+    ///       "subscription": "sub_AHZ6gnw2UUajDTBGcuMEHxyBmlKe",
+    ///       "user": "usr_Np3Rtebsy72XZtAHMWLKX6Ipi2IU",
+    ///       "canceledAt": null,
+    ///       "completedAt": "2024-03-03T06:00:00Z",
+    ///       "createdAt": "2024-03-02T09:12:55Z"
+    ///     },
     ///     "phoneNumber": "+15125550147",
     ///     "plan": {
     ///       "object": "plan",
@@ -607,8 +660,7 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     },
-    ///     "lastPorting": null
+    ///     }
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",

@@ -722,6 +722,14 @@ pub mod v2025_05_22 {
         pub first_usage_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
         >,
+        /// The porting that brings (or brought) an existing phone number to the subscription; null when the number is not ported. Optional in this version: Gigs' current pages rename it `lastPorting`, and no page says which version made the rename, so a payload of this version may carry either.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[deprecated(
+            note = "Gigs' current pages name this field `lastPorting`; read whichever of the two the payload carries."
+        )]
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub porting: ::std::option::Option<::std::option::Option<Porting>>,
         /// The subscription's phone number in E.164 format; null until one is assigned.
         ///
         /// Example: `+4915123456789`
@@ -762,7 +770,7 @@ pub mod v2025_05_22 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
-        /// The most recent porting of a phone number to the subscription; null when the number was never ported. It replaces `porting`. That the rename belongs to this version is inferred: Gigs' current pages show `lastPorting`, and no page pairs it with a version number.
+        /// The most recent porting of a phone number to the subscription; null when the number was never ported. Optional: only Gigs' current reference pages show it, without a version, and their porting pages describe payloads later than this version's examples; Gigs' own code still used `porting` in early 2025.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
@@ -790,6 +798,7 @@ pub mod v2025_05_22 {
                         + usize::from(self.earliest_end_at.is_some())
                         + usize::from(self.ended_at.is_some())
                         + usize::from(self.first_usage_at.is_some())
+                        + usize::from(self.porting.is_some())
                         + usize::from(self.phone_number.is_some())
                         + usize::from(self.plan.is_some())
                         + usize::from(self.sim.is_some())
@@ -855,6 +864,12 @@ pub mod v2025_05_22 {
                     state.serialize_field("firstUsageAt", value)?
                 }
                 ::std::option::Option::None => state.skip_field("firstUsageAt")?,
+            }
+            match &self.porting {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("porting", value)?
+                }
+                ::std::option::Option::None => state.skip_field("porting")?,
             }
             match &self.phone_number {
                 ::std::option::Option::Some(value) => {

@@ -531,6 +531,59 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": null,
     ///     "firstUsageAt": "2024-03-02T09:31:27Z",
+    ///     "porting": {
+    ///       "object": "porting",
+    ///       "id": "prt_Kl9jEsIe53uj0Bg3O3CSjyoEXP7n",
+    ///       "accountNumber": "7729104455",
+    ///       "accountPinExists": true,
+    ///       "accountType": null,
+    ///       "address": {
+    ///         "city": "Austin",
+    ///         "country": "US",
+    ///         "line1": "1100 Congress Avenue",
+    ///         "line2": null,
+    ///         "postalCode": "78701",
+    ///         "state": "TX"
+    ///       },
+    ///       "behavior": "portIn",
+    ///       "billingPinExists": false,
+    ///       "birthday": "1991-08-23",
+    ///       "declinedAttempts": 0,
+    ///       "declinedCode": null,
+    ///       "declinedMessage": null,
+    ///       "donorProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_NdXKVbMFMUoDbrrSC5Tuovj2tEO6",
+    ///         "name": "Verizon",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "donorProviderApproval": true,
+    ///       "expiredAt": null,
+    ///       "failedAt": null,
+    ///       "firstName": "Priya",
+    ///       "lastDeclinedAt": null,
+    ///       "lastName": "Natarajan",
+    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
+    ///       "phoneNumber": "+15125550147",
+    ///       "provider": "p9",
+    ///       "recipientProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_HpbdlZ68vLvcVklZjssphLS2Nwg9",
+    ///         "name": "Gigs US",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "required": [],
+    ///       "status": "completed",
+    ///       "subscription": "sub_zwz1Jg7vfsEyTALPON6BHZ1yCVpa",
+    ///       "user": "usr_gw4FGdfsAj4jhQVuvAb7BWq0CJar",
+    ///       "canceledAt": null,
+    ///       "completedAt": "2024-03-03T06:00:00Z",
+    ///       "createdAt": "2024-03-02T09:12:55Z"
+    ///     },
     ///     "phoneNumber": "+15125550147",
     ///     "plan": {
     ///       "object": "plan",
@@ -607,8 +660,7 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     },
-    ///     "lastPorting": null
+    ///     }
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "project": "acme-mobile",

@@ -572,6 +572,59 @@ pub mod v2025_05_22 {
     ///     "earliestEndAt": "2024-04-02T09:14:05Z",
     ///     "endedAt": null,
     ///     "firstUsageAt": "2024-03-02T09:31:27Z",
+    ///     "porting": {
+    ///       "object": "porting",
+    ///       "id": "prt_KOneBfEPAWiO12iN2jWxErBda4T0",
+    ///       "accountNumber": "7729104455",
+    ///       "accountPinExists": true,
+    ///       "accountType": null,
+    ///       "address": {
+    ///         "city": "Austin",
+    ///         "country": "US",
+    ///         "line1": "1100 Congress Avenue",
+    ///         "line2": null,
+    ///         "postalCode": "78701",
+    ///         "state": "TX"
+    ///       },
+    ///       "behavior": "portIn",
+    ///       "billingPinExists": false,
+    ///       "birthday": "1991-08-23",
+    ///       "declinedAttempts": 0,
+    ///       "declinedCode": null,
+    ///       "declinedMessage": null,
+    ///       "donorProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_gXw9FG0HPhReqlshw5HykKXycEkd",
+    ///         "name": "Verizon",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "donorProviderApproval": true,
+    ///       "expiredAt": null,
+    ///       "failedAt": null,
+    ///       "firstName": "Priya",
+    ///       "lastDeclinedAt": null,
+    ///       "lastName": "Natarajan",
+    ///       "lastRequestedAt": "2024-03-02T09:13:02Z",
+    ///       "phoneNumber": "+15125550147",
+    ///       "provider": "p9",
+    ///       "recipientProvider": {
+    ///         "object": "serviceProvider",
+    ///         "id": "svp_AmZvCnlEYbhJBUuD9StEKkY30mmP",
+    ///         "name": "Gigs US",
+    ///         "recipientProviders": [
+    ///           "p9"
+    ///         ]
+    ///       },
+    ///       "required": [],
+    ///       "status": "completed",
+    ///       "subscription": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
+    ///       "user": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
+    ///       "canceledAt": null,
+    ///       "completedAt": "2024-03-03T06:00:00Z",
+    ///       "createdAt": "2024-03-02T09:12:55Z"
+    ///     },
     ///     "phoneNumber": "+15125550199",
     ///     "plan": {
     ///       "object": "plan",
@@ -648,8 +701,7 @@ pub mod v2025_05_22 {
     ///       "fullName": "Priya Natarajan",
     ///       "preferredLocale": "en-US",
     ///       "status": "active"
-    ///     },
-    ///     "lastPorting": null
+    ///     }
     ///   },
     ///   "datacontenttype": "application/json",
     ///   "previousData": {
