@@ -60,14 +60,19 @@ pub fn assert_same_json(original: &[u8], serialized: &[u8], context: &str) {
     );
 }
 
+/// The repository's spec, loaded and resolved.
+pub fn spec() -> gigs_codegen::ir::Spec {
+    match gigs_codegen::load_and_resolve(&root().join("spec")) {
+        Ok(spec) => spec,
+        Err(diagnostics) => panic!("the spec has errors:\n{diagnostics}"),
+    }
+}
+
 /// Every event example of the spec, for every version that has the event:
 /// (version, event type, payload), written for that version or derived for
 /// it by the generator.
 pub fn spec_examples() -> Vec<(String, String, Vec<u8>)> {
-    let spec = match gigs_codegen::load_and_resolve(&root().join("spec")) {
-        Ok(spec) => spec,
-        Err(diagnostics) => panic!("the spec has errors:\n{diagnostics}"),
-    };
+    let spec = spec();
     let mut examples = Vec::new();
     for version in &spec.versions {
         for event in &version.events {

@@ -6,8 +6,10 @@ use gigs_events_tests::{root, spec_examples};
 use serde_json::json;
 
 /// The event types of Gigs' documentation: the eighteen of its event pages
-/// first covered, and the rest of today's catalog.
-const CATALOG: [&str; 47] = [
+/// first covered, and the rest of today's catalog, with the two that only a
+/// third-party copy of it names (`subscription.restored` and
+/// `subscription.restricted`).
+const CATALOG: [&str; 49] = [
     "com.gigs.addon.archived",
     "com.gigs.addon.updated",
     "com.gigs.apiKey.created",
@@ -20,6 +22,7 @@ const CATALOG: [&str; 47] = [
     "com.gigs.eSimProfile.updated",
     "com.gigs.installation.created",
     "com.gigs.installation.updated",
+    "com.gigs.plan.deleted",
     "com.gigs.plan.published",
     "com.gigs.plan.updated",
     "com.gigs.portOutCredentials.issued",
@@ -39,6 +42,7 @@ const CATALOG: [&str; 47] = [
     "com.gigs.subscription.ended",
     "com.gigs.subscription.renewed",
     "com.gigs.subscription.restored",
+    "com.gigs.subscription.restricted",
     "com.gigs.subscription.resumed",
     "com.gigs.subscription.updated",
     "com.gigs.subscriptionAddon.activated",

@@ -10,9 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use gigs_codegen::conformance::{FindingKind, PathStep, check_payload};
-use gigs_codegen::ir::Spec;
 use gigs_events::{VersionedEvent, v2024_08_29, v2024_10_28};
-use gigs_events_tests::{assert_same_json, json, root};
+use gigs_events_tests::{assert_same_json, json, root, spec};
 use serde_json::Value;
 
 /// The event types added to the catalog, each with at least one fixture.
@@ -123,13 +122,6 @@ fn debug_variants(event: &VersionedEvent) -> (String, String) {
     let outer = parts.next().unwrap_or_default().to_owned();
     let inner = parts.next().unwrap_or_default().to_owned();
     (outer, inner)
-}
-
-fn spec() -> Spec {
-    match gigs_codegen::load_and_resolve(&root().join("spec")) {
-        Ok(spec) => spec,
-        Err(diagnostics) => panic!("the spec has errors:\n{diagnostics}"),
-    }
 }
 
 /// Removes the member at `steps` from `value`, if it is there.

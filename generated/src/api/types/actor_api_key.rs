@@ -7,11 +7,13 @@ pub mod v2025_05_22 {
     /// A request made with one of the project's API keys.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct ActorApiKey {
-        /// Id of the API key, prefixed `apk_`.
+        /// Id of the API key, prefixed `apk_`. Optional: the docs say it may not always be included.
         ///
         /// Example: `apk_0SNlurA049MEWV5RbnAh3AZD2rGl`
-        #[serde(rename = "apiKey")]
-        pub api_key: ::std::string::String,
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "apiKey", default)]
+        pub api_key: ::std::option::Option<::std::string::String>,
     }
     impl ::serde::Serialize for ActorApiKey {
         fn serialize<S: ::serde::Serializer>(
@@ -19,9 +21,18 @@ pub mod v2025_05_22 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("ActorApiKey", 2)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "ActorApiKey",
+                    1 + usize::from(self.api_key.is_some()),
+                )?;
             state.serialize_field("type", "apiKey")?;
-            state.serialize_field("apiKey", &self.api_key)?;
+            match &self.api_key {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("apiKey", value)?
+                }
+                ::std::option::Option::None => state.skip_field("apiKey")?,
+            }
             state.end()
         }
     }

@@ -7,10 +7,13 @@ pub mod v2025_05_22 {
     /// A member of the project's team, for example in the dashboard.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct ActorMember {
-        /// Id of the member, prefixed `mbr_`.
+        /// Id of the member, prefixed `mbr_`. Optional: the docs say it may not always be included.
         ///
         /// Example: `mbr_0SNlurA049MEWV3dI0fNfc2ScaPJ`
-        pub member: ::std::string::String,
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub member: ::std::option::Option<::std::string::String>,
     }
     impl ::serde::Serialize for ActorMember {
         fn serialize<S: ::serde::Serializer>(
@@ -18,9 +21,18 @@ pub mod v2025_05_22 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("ActorMember", 2)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "ActorMember",
+                    1 + usize::from(self.member.is_some()),
+                )?;
             state.serialize_field("type", "member")?;
-            state.serialize_field("member", &self.member)?;
+            match &self.member {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("member", value)?
+                }
+                ::std::option::Option::None => state.skip_field("member")?,
+            }
             state.end()
         }
     }

@@ -7,10 +7,13 @@ pub mod v2025_05_22 {
     /// An end user, for example in a Gigs Connect session.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct ActorUser {
-        /// Id of the user, prefixed `usr_`.
+        /// Id of the user, prefixed `usr_`. Optional: the docs say it may not always be included.
         ///
         /// Example: `usr_0SNlurA049MEWV4OpCwsNyC9Kn2d`
-        pub user: ::std::string::String,
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub user: ::std::option::Option<::std::string::String>,
     }
     impl ::serde::Serialize for ActorUser {
         fn serialize<S: ::serde::Serializer>(
@@ -18,9 +21,15 @@ pub mod v2025_05_22 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("ActorUser", 2)?;
+            let mut state = serializer
+                .serialize_struct("ActorUser", 1 + usize::from(self.user.is_some()))?;
             state.serialize_field("type", "user")?;
-            state.serialize_field("user", &self.user)?;
+            match &self.user {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("user", value)?
+                }
+                ::std::option::Option::None => state.skip_field("user")?,
+            }
             state.end()
         }
     }

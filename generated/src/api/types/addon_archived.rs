@@ -132,7 +132,7 @@ pub mod v2024_08_29 {
 /// `AddonArchived` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
-    use crate::api::types::addon::v2024_08_29::Addon;
+    use crate::api::types::addon::v2025_05_22::Addon;
     use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.addon.archived`: Sent when an add-on is archived and can no longer be bought.
     ///
@@ -177,8 +177,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.addon.archived",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

@@ -11,6 +11,7 @@
 )]
 /// `ConnectSessionIntentParameters` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
+    use crate::api::types::connect_session_intent_behavior::v2024_08_29::ConnectSessionIntentBehavior;
     /// The parameters of a Gigs Connect session's intent. The docs list the parameter names without saying which kind of intent takes which, so every kind shares this object and every member is optional and nullable. That the members are ids (or lists of ids) is read from the documented example (`"plan": "pln_…"`).
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct ConnectSessionIntentParameters {
@@ -78,6 +79,13 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub payment: ::std::option::Option<::std::option::Option<::std::string::String>>,
+        /// How the hosted flow behaves; the docs show it with `completePorting`.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub behavior: ::std::option::Option<
+            ::std::option::Option<ConnectSessionIntentBehavior>,
+        >,
     }
     impl ::serde::Serialize for ConnectSessionIntentParameters {
         fn serialize<S: ::serde::Serializer>(
@@ -95,7 +103,8 @@ pub mod v2024_08_29 {
                         + usize::from(self.addons.is_some())
                         + usize::from(self.imei.is_some())
                         + usize::from(self.voucher_code.is_some())
-                        + usize::from(self.payment.is_some()),
+                        + usize::from(self.payment.is_some())
+                        + usize::from(self.behavior.is_some()),
                 )?;
             match &self.subscription {
                 ::std::option::Option::Some(value) => {
@@ -144,6 +153,12 @@ pub mod v2024_08_29 {
                     state.serialize_field("payment", value)?
                 }
                 ::std::option::Option::None => state.skip_field("payment")?,
+            }
+            match &self.behavior {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("behavior", value)?
+                }
+                ::std::option::Option::None => state.skip_field("behavior")?,
             }
             state.end()
         }

@@ -16,6 +16,7 @@ pub mod v2024_08_29 {
     use crate::api::types::e_sim_profile_updated::v2024_08_29::ESimProfileUpdated;
     use crate::api::types::installation_created::v2024_08_29::InstallationCreated;
     use crate::api::types::installation_updated::v2024_08_29::InstallationUpdated;
+    use crate::api::types::plan_deleted::v2024_08_29::PlanDeleted;
     use crate::api::types::plan_published::v2024_08_29::PlanPublished;
     use crate::api::types::plan_updated::v2024_08_29::PlanUpdated;
     use crate::api::types::port_out_credentials_issued::v2024_08_29::PortOutCredentialsIssued;
@@ -35,6 +36,7 @@ pub mod v2024_08_29 {
     use crate::api::types::subscription_ended::v2024_08_29::SubscriptionEnded;
     use crate::api::types::subscription_renewed::v2024_08_29::SubscriptionRenewed;
     use crate::api::types::subscription_restored::v2024_08_29::SubscriptionRestored;
+    use crate::api::types::subscription_restricted::v2024_08_29::SubscriptionRestricted;
     use crate::api::types::subscription_resumed::v2024_08_29::SubscriptionResumed;
     use crate::api::types::subscription_updated::v2024_08_29::SubscriptionUpdated;
     use crate::api::types::subscription_addon_activated::v2024_08_29::SubscriptionAddonActivated;
@@ -81,6 +83,8 @@ pub mod v2024_08_29 {
         InstallationCreated(::std::boxed::Box<InstallationCreated>),
         /// `com.gigs.installation.updated`: Sent when an installed application changes, usually its settings. Those are not typed (see `installation`), so `previousData` may hold no typed field.
         InstallationUpdated(::std::boxed::Box<InstallationUpdated>),
+        /// `com.gigs.plan.deleted`: Sent when a plan is deleted. Gigs' event page of it does not show its version, but renders the plan as its 2024-08-29 pages do (the deprecated usage fields among the others), so the event is in every version from the first.
+        PlanDeleted(::std::boxed::Box<PlanDeleted>),
         /// `com.gigs.plan.published`: Sent when a plan is published and becomes available for new subscriptions.
         PlanPublished(::std::boxed::Box<PlanPublished>),
         /// `com.gigs.plan.updated`: Sent when a plan changes.
@@ -117,8 +121,10 @@ pub mod v2024_08_29 {
         SubscriptionEnded(::std::boxed::Box<SubscriptionEnded>),
         /// `com.gigs.subscription.renewed`: Sent when a subscription starts a new period. Its page does not show a version; it is kept in every version.
         SubscriptionRenewed(::std::boxed::Box<SubscriptionRenewed>),
-        /// `com.gigs.subscription.restored`: Sent when a subscription is restored. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        /// `com.gigs.subscription.restored`: Sent when a subscription is restored, such as after a restriction ends. No Gigs page of it was seen: a third-party copy of Gigs' event catalog names it, beside `subscription.restricted`. Its data is read from the name.
         SubscriptionRestored(::std::boxed::Box<SubscriptionRestored>),
+        /// `com.gigs.subscription.restricted`: Sent when a subscription is restricted, such as when its invoice stays unpaid. No Gigs page of it was seen: the third-party copy of Gigs' event catalog that names `subscription.restored` names it too, and Gigs' delinquency guide documents restricting delinquent subscriptions. Its data is read from the name.
+        SubscriptionRestricted(::std::boxed::Box<SubscriptionRestricted>),
         /// `com.gigs.subscription.resumed`: Sent when a subscription that was set to end is resumed and goes on.
         SubscriptionResumed(::std::boxed::Box<SubscriptionResumed>),
         /// `com.gigs.subscription.updated`: Sent when a subscription changes. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
@@ -172,6 +178,7 @@ pub mod v2024_08_29 {
             "com.gigs.eSimProfile.updated",
             "com.gigs.installation.created",
             "com.gigs.installation.updated",
+            "com.gigs.plan.deleted",
             "com.gigs.plan.published",
             "com.gigs.plan.updated",
             "com.gigs.portOutCredentials.issued",
@@ -191,6 +198,7 @@ pub mod v2024_08_29 {
             "com.gigs.subscription.ended",
             "com.gigs.subscription.renewed",
             "com.gigs.subscription.restored",
+            "com.gigs.subscription.restricted",
             "com.gigs.subscription.resumed",
             "com.gigs.subscription.updated",
             "com.gigs.subscriptionAddon.activated",
@@ -265,6 +273,9 @@ pub mod v2024_08_29 {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
                         .map(Self::InstallationUpdated)
                 }
+                PlanDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanDeleted)
+                }
                 PlanPublished::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanPublished)
                 }
@@ -327,6 +338,10 @@ pub mod v2024_08_29 {
                 SubscriptionRestored::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
                         .map(Self::SubscriptionRestored)
+                }
+                SubscriptionRestricted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionRestricted)
                 }
                 SubscriptionResumed::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
@@ -409,6 +424,7 @@ pub mod v2024_08_29 {
                 Self::ESimProfileUpdated(_) => ESimProfileUpdated::TYPE,
                 Self::InstallationCreated(_) => InstallationCreated::TYPE,
                 Self::InstallationUpdated(_) => InstallationUpdated::TYPE,
+                Self::PlanDeleted(_) => PlanDeleted::TYPE,
                 Self::PlanPublished(_) => PlanPublished::TYPE,
                 Self::PlanUpdated(_) => PlanUpdated::TYPE,
                 Self::PortOutCredentialsIssued(_) => PortOutCredentialsIssued::TYPE,
@@ -428,6 +444,7 @@ pub mod v2024_08_29 {
                 Self::SubscriptionEnded(_) => SubscriptionEnded::TYPE,
                 Self::SubscriptionRenewed(_) => SubscriptionRenewed::TYPE,
                 Self::SubscriptionRestored(_) => SubscriptionRestored::TYPE,
+                Self::SubscriptionRestricted(_) => SubscriptionRestricted::TYPE,
                 Self::SubscriptionResumed(_) => SubscriptionResumed::TYPE,
                 Self::SubscriptionUpdated(_) => SubscriptionUpdated::TYPE,
                 Self::SubscriptionAddonActivated(_) => SubscriptionAddonActivated::TYPE,
@@ -472,6 +489,7 @@ pub mod v2024_08_29 {
                 Self::ESimProfileUpdated(event) => &event.id,
                 Self::InstallationCreated(event) => &event.id,
                 Self::InstallationUpdated(event) => &event.id,
+                Self::PlanDeleted(event) => &event.id,
                 Self::PlanPublished(event) => &event.id,
                 Self::PlanUpdated(event) => &event.id,
                 Self::PortOutCredentialsIssued(event) => &event.id,
@@ -491,6 +509,7 @@ pub mod v2024_08_29 {
                 Self::SubscriptionEnded(event) => &event.id,
                 Self::SubscriptionRenewed(event) => &event.id,
                 Self::SubscriptionRestored(event) => &event.id,
+                Self::SubscriptionRestricted(event) => &event.id,
                 Self::SubscriptionResumed(event) => &event.id,
                 Self::SubscriptionUpdated(event) => &event.id,
                 Self::SubscriptionAddonActivated(event) => &event.id,
@@ -558,6 +577,9 @@ pub mod v2024_08_29 {
                 Self::InstallationUpdated(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
+                Self::PlanDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
                 Self::PlanPublished(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
@@ -613,6 +635,9 @@ pub mod v2024_08_29 {
                     ::serde::Serialize::serialize(event, serializer)
                 }
                 Self::SubscriptionRestored(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionRestricted(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
                 Self::SubscriptionResumed(event) => {
@@ -695,6 +720,7 @@ pub mod v2024_12_20 {
     use crate::api::types::e_sim_profile_updated::v2024_12_20::ESimProfileUpdated;
     use crate::api::types::installation_created::v2024_08_29::InstallationCreated;
     use crate::api::types::installation_updated::v2024_08_29::InstallationUpdated;
+    use crate::api::types::plan_deleted::v2024_08_29::PlanDeleted;
     use crate::api::types::plan_published::v2024_08_29::PlanPublished;
     use crate::api::types::plan_updated::v2024_08_29::PlanUpdated;
     use crate::api::types::port_out_credentials_issued::v2024_08_29::PortOutCredentialsIssued;
@@ -714,6 +740,7 @@ pub mod v2024_12_20 {
     use crate::api::types::subscription_ended::v2024_12_20::SubscriptionEnded;
     use crate::api::types::subscription_renewed::v2024_12_20::SubscriptionRenewed;
     use crate::api::types::subscription_restored::v2024_12_20::SubscriptionRestored;
+    use crate::api::types::subscription_restricted::v2024_12_20::SubscriptionRestricted;
     use crate::api::types::subscription_resumed::v2024_12_20::SubscriptionResumed;
     use crate::api::types::subscription_updated::v2024_12_20::SubscriptionUpdated;
     use crate::api::types::subscription_addon_activated::v2024_08_29::SubscriptionAddonActivated;
@@ -760,6 +787,8 @@ pub mod v2024_12_20 {
         InstallationCreated(::std::boxed::Box<InstallationCreated>),
         /// `com.gigs.installation.updated`: Sent when an installed application changes, usually its settings. Those are not typed (see `installation`), so `previousData` may hold no typed field.
         InstallationUpdated(::std::boxed::Box<InstallationUpdated>),
+        /// `com.gigs.plan.deleted`: Sent when a plan is deleted. Gigs' event page of it does not show its version, but renders the plan as its 2024-08-29 pages do (the deprecated usage fields among the others), so the event is in every version from the first.
+        PlanDeleted(::std::boxed::Box<PlanDeleted>),
         /// `com.gigs.plan.published`: Sent when a plan is published and becomes available for new subscriptions.
         PlanPublished(::std::boxed::Box<PlanPublished>),
         /// `com.gigs.plan.updated`: Sent when a plan changes.
@@ -796,8 +825,10 @@ pub mod v2024_12_20 {
         SubscriptionEnded(::std::boxed::Box<SubscriptionEnded>),
         /// `com.gigs.subscription.renewed`: Sent when a subscription starts a new period. Its page does not show a version; it is kept in every version.
         SubscriptionRenewed(::std::boxed::Box<SubscriptionRenewed>),
-        /// `com.gigs.subscription.restored`: Sent when a subscription is restored. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        /// `com.gigs.subscription.restored`: Sent when a subscription is restored, such as after a restriction ends. No Gigs page of it was seen: a third-party copy of Gigs' event catalog names it, beside `subscription.restricted`. Its data is read from the name.
         SubscriptionRestored(::std::boxed::Box<SubscriptionRestored>),
+        /// `com.gigs.subscription.restricted`: Sent when a subscription is restricted, such as when its invoice stays unpaid. No Gigs page of it was seen: the third-party copy of Gigs' event catalog that names `subscription.restored` names it too, and Gigs' delinquency guide documents restricting delinquent subscriptions. Its data is read from the name.
+        SubscriptionRestricted(::std::boxed::Box<SubscriptionRestricted>),
         /// `com.gigs.subscription.resumed`: Sent when a subscription that was set to end is resumed and goes on.
         SubscriptionResumed(::std::boxed::Box<SubscriptionResumed>),
         /// `com.gigs.subscription.updated`: Sent when a subscription changes. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
@@ -851,6 +882,7 @@ pub mod v2024_12_20 {
             "com.gigs.eSimProfile.updated",
             "com.gigs.installation.created",
             "com.gigs.installation.updated",
+            "com.gigs.plan.deleted",
             "com.gigs.plan.published",
             "com.gigs.plan.updated",
             "com.gigs.portOutCredentials.issued",
@@ -870,6 +902,7 @@ pub mod v2024_12_20 {
             "com.gigs.subscription.ended",
             "com.gigs.subscription.renewed",
             "com.gigs.subscription.restored",
+            "com.gigs.subscription.restricted",
             "com.gigs.subscription.resumed",
             "com.gigs.subscription.updated",
             "com.gigs.subscriptionAddon.activated",
@@ -944,6 +977,9 @@ pub mod v2024_12_20 {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
                         .map(Self::InstallationUpdated)
                 }
+                PlanDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanDeleted)
+                }
                 PlanPublished::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanPublished)
                 }
@@ -1006,6 +1042,10 @@ pub mod v2024_12_20 {
                 SubscriptionRestored::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
                         .map(Self::SubscriptionRestored)
+                }
+                SubscriptionRestricted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionRestricted)
                 }
                 SubscriptionResumed::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
@@ -1088,6 +1128,7 @@ pub mod v2024_12_20 {
                 Self::ESimProfileUpdated(_) => ESimProfileUpdated::TYPE,
                 Self::InstallationCreated(_) => InstallationCreated::TYPE,
                 Self::InstallationUpdated(_) => InstallationUpdated::TYPE,
+                Self::PlanDeleted(_) => PlanDeleted::TYPE,
                 Self::PlanPublished(_) => PlanPublished::TYPE,
                 Self::PlanUpdated(_) => PlanUpdated::TYPE,
                 Self::PortOutCredentialsIssued(_) => PortOutCredentialsIssued::TYPE,
@@ -1107,6 +1148,7 @@ pub mod v2024_12_20 {
                 Self::SubscriptionEnded(_) => SubscriptionEnded::TYPE,
                 Self::SubscriptionRenewed(_) => SubscriptionRenewed::TYPE,
                 Self::SubscriptionRestored(_) => SubscriptionRestored::TYPE,
+                Self::SubscriptionRestricted(_) => SubscriptionRestricted::TYPE,
                 Self::SubscriptionResumed(_) => SubscriptionResumed::TYPE,
                 Self::SubscriptionUpdated(_) => SubscriptionUpdated::TYPE,
                 Self::SubscriptionAddonActivated(_) => SubscriptionAddonActivated::TYPE,
@@ -1151,6 +1193,7 @@ pub mod v2024_12_20 {
                 Self::ESimProfileUpdated(event) => &event.id,
                 Self::InstallationCreated(event) => &event.id,
                 Self::InstallationUpdated(event) => &event.id,
+                Self::PlanDeleted(event) => &event.id,
                 Self::PlanPublished(event) => &event.id,
                 Self::PlanUpdated(event) => &event.id,
                 Self::PortOutCredentialsIssued(event) => &event.id,
@@ -1170,6 +1213,7 @@ pub mod v2024_12_20 {
                 Self::SubscriptionEnded(event) => &event.id,
                 Self::SubscriptionRenewed(event) => &event.id,
                 Self::SubscriptionRestored(event) => &event.id,
+                Self::SubscriptionRestricted(event) => &event.id,
                 Self::SubscriptionResumed(event) => &event.id,
                 Self::SubscriptionUpdated(event) => &event.id,
                 Self::SubscriptionAddonActivated(event) => &event.id,
@@ -1237,6 +1281,9 @@ pub mod v2024_12_20 {
                 Self::InstallationUpdated(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
+                Self::PlanDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
                 Self::PlanPublished(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
@@ -1292,6 +1339,9 @@ pub mod v2024_12_20 {
                     ::serde::Serialize::serialize(event, serializer)
                 }
                 Self::SubscriptionRestored(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionRestricted(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
                 Self::SubscriptionResumed(event) => {
@@ -1374,6 +1424,7 @@ pub mod v2025_05_22 {
     use crate::api::types::e_sim_profile_updated::v2025_05_22::ESimProfileUpdated;
     use crate::api::types::installation_created::v2025_05_22::InstallationCreated;
     use crate::api::types::installation_updated::v2025_05_22::InstallationUpdated;
+    use crate::api::types::plan_deleted::v2025_05_22::PlanDeleted;
     use crate::api::types::plan_published::v2025_05_22::PlanPublished;
     use crate::api::types::plan_updated::v2025_05_22::PlanUpdated;
     use crate::api::types::port_out_credentials_issued::v2025_05_22::PortOutCredentialsIssued;
@@ -1393,6 +1444,7 @@ pub mod v2025_05_22 {
     use crate::api::types::subscription_ended::v2025_05_22::SubscriptionEnded;
     use crate::api::types::subscription_renewed::v2025_05_22::SubscriptionRenewed;
     use crate::api::types::subscription_restored::v2025_05_22::SubscriptionRestored;
+    use crate::api::types::subscription_restricted::v2025_05_22::SubscriptionRestricted;
     use crate::api::types::subscription_resumed::v2025_05_22::SubscriptionResumed;
     use crate::api::types::subscription_updated::v2025_05_22::SubscriptionUpdated;
     use crate::api::types::subscription_addon_activated::v2025_05_22::SubscriptionAddonActivated;
@@ -1439,6 +1491,8 @@ pub mod v2025_05_22 {
         InstallationCreated(::std::boxed::Box<InstallationCreated>),
         /// `com.gigs.installation.updated`: Sent when an installed application changes, usually its settings. Those are not typed (see `installation`), so `previousData` may hold no typed field.
         InstallationUpdated(::std::boxed::Box<InstallationUpdated>),
+        /// `com.gigs.plan.deleted`: Sent when a plan is deleted. Gigs' event page of it does not show its version, but renders the plan as its 2024-08-29 pages do (the deprecated usage fields among the others), so the event is in every version from the first.
+        PlanDeleted(::std::boxed::Box<PlanDeleted>),
         /// `com.gigs.plan.published`: Sent when a plan is published and becomes available for new subscriptions.
         PlanPublished(::std::boxed::Box<PlanPublished>),
         /// `com.gigs.plan.updated`: Sent when a plan changes.
@@ -1475,8 +1529,10 @@ pub mod v2025_05_22 {
         SubscriptionEnded(::std::boxed::Box<SubscriptionEnded>),
         /// `com.gigs.subscription.renewed`: Sent when a subscription starts a new period. Its page does not show a version; it is kept in every version.
         SubscriptionRenewed(::std::boxed::Box<SubscriptionRenewed>),
-        /// `com.gigs.subscription.restored`: Sent when a subscription is restored. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+        /// `com.gigs.subscription.restored`: Sent when a subscription is restored, such as after a restriction ends. No Gigs page of it was seen: a third-party copy of Gigs' event catalog names it, beside `subscription.restricted`. Its data is read from the name.
         SubscriptionRestored(::std::boxed::Box<SubscriptionRestored>),
+        /// `com.gigs.subscription.restricted`: Sent when a subscription is restricted, such as when its invoice stays unpaid. No Gigs page of it was seen: the third-party copy of Gigs' event catalog that names `subscription.restored` names it too, and Gigs' delinquency guide documents restricting delinquent subscriptions. Its data is read from the name.
+        SubscriptionRestricted(::std::boxed::Box<SubscriptionRestricted>),
         /// `com.gigs.subscription.resumed`: Sent when a subscription that was set to end is resumed and goes on.
         SubscriptionResumed(::std::boxed::Box<SubscriptionResumed>),
         /// `com.gigs.subscription.updated`: Sent when a subscription changes. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
@@ -1489,7 +1545,7 @@ pub mod v2025_05_22 {
         SubscriptionAddonEnded(::std::boxed::Box<SubscriptionAddonEnded>),
         /// `com.gigs.subscriptionAddon.renewed`: Sent when a recurring subscription add-on starts a new period. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
         SubscriptionAddonRenewed(::std::boxed::Box<SubscriptionAddonRenewed>),
-        /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
+        /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Written for this version, whose page of the event Gigs shows: its example carries a failure code.
         SubscriptionChangeApplied(::std::boxed::Box<SubscriptionChangeApplied>),
         /// `com.gigs.subscriptionChange.created`: Sent when a subscription change is created, whether it applies now or at renewal.
         SubscriptionChangeCreated(::std::boxed::Box<SubscriptionChangeCreated>),
@@ -1530,6 +1586,7 @@ pub mod v2025_05_22 {
             "com.gigs.eSimProfile.updated",
             "com.gigs.installation.created",
             "com.gigs.installation.updated",
+            "com.gigs.plan.deleted",
             "com.gigs.plan.published",
             "com.gigs.plan.updated",
             "com.gigs.portOutCredentials.issued",
@@ -1549,6 +1606,7 @@ pub mod v2025_05_22 {
             "com.gigs.subscription.ended",
             "com.gigs.subscription.renewed",
             "com.gigs.subscription.restored",
+            "com.gigs.subscription.restricted",
             "com.gigs.subscription.resumed",
             "com.gigs.subscription.updated",
             "com.gigs.subscriptionAddon.activated",
@@ -1623,6 +1681,9 @@ pub mod v2025_05_22 {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
                         .map(Self::InstallationUpdated)
                 }
+                PlanDeleted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanDeleted)
+                }
                 PlanPublished::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS).map(Self::PlanPublished)
                 }
@@ -1685,6 +1746,10 @@ pub mod v2025_05_22 {
                 SubscriptionRestored::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
                         .map(Self::SubscriptionRestored)
+                }
+                SubscriptionRestricted::TYPE => {
+                    head.parse_event(Self::PAYLOAD_MEMBERS)
+                        .map(Self::SubscriptionRestricted)
                 }
                 SubscriptionResumed::TYPE => {
                     head.parse_event(Self::PAYLOAD_MEMBERS)
@@ -1767,6 +1832,7 @@ pub mod v2025_05_22 {
                 Self::ESimProfileUpdated(_) => ESimProfileUpdated::TYPE,
                 Self::InstallationCreated(_) => InstallationCreated::TYPE,
                 Self::InstallationUpdated(_) => InstallationUpdated::TYPE,
+                Self::PlanDeleted(_) => PlanDeleted::TYPE,
                 Self::PlanPublished(_) => PlanPublished::TYPE,
                 Self::PlanUpdated(_) => PlanUpdated::TYPE,
                 Self::PortOutCredentialsIssued(_) => PortOutCredentialsIssued::TYPE,
@@ -1786,6 +1852,7 @@ pub mod v2025_05_22 {
                 Self::SubscriptionEnded(_) => SubscriptionEnded::TYPE,
                 Self::SubscriptionRenewed(_) => SubscriptionRenewed::TYPE,
                 Self::SubscriptionRestored(_) => SubscriptionRestored::TYPE,
+                Self::SubscriptionRestricted(_) => SubscriptionRestricted::TYPE,
                 Self::SubscriptionResumed(_) => SubscriptionResumed::TYPE,
                 Self::SubscriptionUpdated(_) => SubscriptionUpdated::TYPE,
                 Self::SubscriptionAddonActivated(_) => SubscriptionAddonActivated::TYPE,
@@ -1830,6 +1897,7 @@ pub mod v2025_05_22 {
                 Self::ESimProfileUpdated(event) => &event.id,
                 Self::InstallationCreated(event) => &event.id,
                 Self::InstallationUpdated(event) => &event.id,
+                Self::PlanDeleted(event) => &event.id,
                 Self::PlanPublished(event) => &event.id,
                 Self::PlanUpdated(event) => &event.id,
                 Self::PortOutCredentialsIssued(event) => &event.id,
@@ -1849,6 +1917,7 @@ pub mod v2025_05_22 {
                 Self::SubscriptionEnded(event) => &event.id,
                 Self::SubscriptionRenewed(event) => &event.id,
                 Self::SubscriptionRestored(event) => &event.id,
+                Self::SubscriptionRestricted(event) => &event.id,
                 Self::SubscriptionResumed(event) => &event.id,
                 Self::SubscriptionUpdated(event) => &event.id,
                 Self::SubscriptionAddonActivated(event) => &event.id,
@@ -1916,6 +1985,9 @@ pub mod v2025_05_22 {
                 Self::InstallationUpdated(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
+                Self::PlanDeleted(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
                 Self::PlanPublished(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
@@ -1971,6 +2043,9 @@ pub mod v2025_05_22 {
                     ::serde::Serialize::serialize(event, serializer)
                 }
                 Self::SubscriptionRestored(event) => {
+                    ::serde::Serialize::serialize(event, serializer)
+                }
+                Self::SubscriptionRestricted(event) => {
                     ::serde::Serialize::serialize(event, serializer)
                 }
                 Self::SubscriptionResumed(event) => {

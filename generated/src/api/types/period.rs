@@ -11,23 +11,36 @@
 )]
 /// `Period` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
-    /// One numbered billing period of a subscription or a subscription add-on.
+    /// One numbered billing period of a subscription or a subscription add-on. Gigs' older pages list its members as required, a newer page of the same schema says each may not always be included, and neither page names its version; so every member is optional.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct Period {
-        /// The period's position, counting from 1 for the first period.
+        /// The period's position, counting from 1 for the first period. Optional: a newer Gigs page says it may not always be included.
         ///
         /// Example: `3`
-        pub number: i64,
-        /// When the period began.
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub number: ::std::option::Option<i64>,
+        /// When the period began. Optional: a newer Gigs page says it may not always be included.
         ///
         /// Example: `2024-05-02T09:14:05Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
-        pub start: ::jiff::Timestamp,
-        /// When the period ends.
+        ///
+        /// `None` when the field is absent.
+        #[serde(
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
+        pub start: ::std::option::Option<::jiff::Timestamp>,
+        /// When the period ends. Optional: a newer Gigs page says it may not always be included.
         ///
         /// Example: `2024-06-02T09:14:05Z`
-        #[serde(deserialize_with = "crate::__private::deserialize_timestamp")]
-        pub end: ::jiff::Timestamp,
+        ///
+        /// `None` when the field is absent.
+        #[serde(
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
+        pub end: ::std::option::Option<::jiff::Timestamp>,
     }
     impl ::serde::Serialize for Period {
         fn serialize<S: ::serde::Serializer>(
@@ -35,10 +48,31 @@ pub mod v2024_08_29 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("Period", 3)?;
-            state.serialize_field("number", &self.number)?;
-            state.serialize_field("start", &self.start)?;
-            state.serialize_field("end", &self.end)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "Period",
+                    usize::from(self.number.is_some())
+                        + usize::from(self.start.is_some())
+                        + usize::from(self.end.is_some()),
+                )?;
+            match &self.number {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("number", value)?
+                }
+                ::std::option::Option::None => state.skip_field("number")?,
+            }
+            match &self.start {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("start", value)?
+                }
+                ::std::option::Option::None => state.skip_field("start")?,
+            }
+            match &self.end {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("end", value)?
+                }
+                ::std::option::Option::None => state.skip_field("end")?,
+            }
             state.end()
         }
     }

@@ -165,7 +165,7 @@ pub mod v2024_08_29 {
 /// `PlanPublished` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
-    use crate::api::types::plan::v2024_08_29::Plan;
+    use crate::api::types::plan::v2025_05_22::Plan;
     use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.plan.published`: Sent when a plan is published and becomes available for new subscriptions.
     ///
@@ -241,8 +241,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.plan.published",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

@@ -179,8 +179,8 @@ pub mod v2024_08_29 {
 /// `PlanUpdated` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
-    use crate::api::types::plan::v2024_08_29::Plan;
-    use crate::api::types::plan_previous_data::v2024_08_29::PlanPreviousData;
+    use crate::api::types::plan::v2025_05_22::Plan;
+    use crate::api::types::plan_previous_data::v2025_05_22::PlanPreviousData;
     use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.plan.updated`: Sent when a plan changes.
     ///
@@ -256,8 +256,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.plan.updated",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

@@ -11,6 +11,7 @@
 )]
 /// `PortOutCredentials` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
+    use crate::api::types::port_out_credentials_behavior::v2024_08_29::PortOutCredentialsBehavior;
     /// The credentials a user gives another provider to move their phone number away from a subscription (a port-out).
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct PortOutCredentials {
@@ -19,11 +20,20 @@ pub mod v2024_08_29 {
         /// Example: `8231446290`
         #[serde(rename = "accountNumber")]
         pub account_number: ::std::string::String,
-        /// The PIN the new provider must quote; a secret, to be handled like a password. Nullable because Gigs' event page says this value is always null in events: the PIN is shown only outside webhooks.
+        /// The PIN the new provider must quote; a secret, to be handled like a password. Nullable: Gigs' event page says this value is always null in all events.
         ///
         /// Example: `4821`
         #[serde(rename = "accountPin")]
         pub account_pin: ::std::option::Option<::std::string::String>,
+        /// What the credentials are for; the docs list the values without explaining them. Only Gigs' current reference shows it, not the 2024-12-20 example, and it is a preview; treated as optional.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// Example: `portOut`
+        ///
+        /// `None` when the field is absent.
+        #[serde(default)]
+        pub behavior: ::std::option::Option<PortOutCredentialsBehavior>,
         /// When the credentials stop being valid.
         ///
         /// Example: `2024-12-27T10:00:00Z`
@@ -43,10 +53,20 @@ pub mod v2024_08_29 {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let mut state = serializer.serialize_struct("PortOutCredentials", 5)?;
+            let mut state = serializer
+                .serialize_struct(
+                    "PortOutCredentials",
+                    5 + usize::from(self.behavior.is_some()),
+                )?;
             state.serialize_field("object", "portOutCredentials")?;
             state.serialize_field("accountNumber", &self.account_number)?;
             state.serialize_field("accountPin", &self.account_pin)?;
+            match &self.behavior {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("behavior", value)?
+                }
+                ::std::option::Option::None => state.skip_field("behavior")?,
+            }
             state.serialize_field("expiresAt", &self.expires_at)?;
             state.serialize_field("subscription", &self.subscription)?;
             state.end()

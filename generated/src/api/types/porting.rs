@@ -66,23 +66,43 @@ pub mod v2024_08_29 {
         ///
         /// Example: `1986-04-19`
         pub birthday: ::std::option::Option<::jiff::civil::Date>,
-        /// How many times the donor provider has declined the porting so far.
+        /// How many times the donor provider has declined the porting so far. Optional: Gigs' schema pages list it as required, but their 2024-10-28 and 2025-05-22 example payloads leave it out.
         ///
         /// Example: `0`
-        #[serde(rename = "declinedAttempts")]
-        pub declined_attempts: i64,
-        /// Why the donor provider last declined, as a code such as `portingPhoneNumberPortProtected`; null when it never declined. The codes form an open list, so this is a string.
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "declinedAttempts", default)]
+        pub declined_attempts: ::std::option::Option<i64>,
+        /// Why the donor provider last declined, as a code such as `portingPhoneNumberPortProtected`; null when it never declined. The codes form an open list, so this is a string. Optional because it is a preview, which Gigs may change or drop without a new version; Gigs' own Connect example types it as optional too.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
         /// Example: `portingPhoneNumberPortProtected`
-        #[serde(rename = "declinedCode")]
-        pub declined_code: ::std::option::Option<::std::string::String>,
-        /// A readable explanation of the last decline; null when it never declined.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "declinedCode",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub declined_code: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        /// A readable explanation of the last decline; null when it never declined. Gigs' pages mark it a preview like `declinedCode`, so it is optional too.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
         /// Example: `The phone number is protected against porting.`
-        #[serde(rename = "declinedMessage")]
-        pub declined_message: ::std::option::Option<::std::string::String>,
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "declinedMessage",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub declined_message: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         /// The provider the number moves away from, if known.
         #[serde(rename = "donorProvider")]
         pub donor_provider: ::std::option::Option<ServiceProvider>,
@@ -213,9 +233,12 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "Porting",
-                    23 + usize::from(self.account_type.is_some())
+                    20 + usize::from(self.account_type.is_some())
                         + usize::from(self.behavior.is_some())
                         + usize::from(self.billing_pin_exists.is_some())
+                        + usize::from(self.declined_attempts.is_some())
+                        + usize::from(self.declined_code.is_some())
+                        + usize::from(self.declined_message.is_some())
                         + usize::from(self.expired_at.is_some())
                         + usize::from(self.failed_at.is_some())
                         + usize::from(self.last_declined_at.is_some())
@@ -245,9 +268,24 @@ pub mod v2024_08_29 {
                 ::std::option::Option::None => state.skip_field("billingPinExists")?,
             }
             state.serialize_field("birthday", &self.birthday)?;
-            state.serialize_field("declinedAttempts", &self.declined_attempts)?;
-            state.serialize_field("declinedCode", &self.declined_code)?;
-            state.serialize_field("declinedMessage", &self.declined_message)?;
+            match &self.declined_attempts {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("declinedAttempts", value)?
+                }
+                ::std::option::Option::None => state.skip_field("declinedAttempts")?,
+            }
+            match &self.declined_code {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("declinedCode", value)?
+                }
+                ::std::option::Option::None => state.skip_field("declinedCode")?,
+            }
+            match &self.declined_message {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("declinedMessage", value)?
+                }
+                ::std::option::Option::None => state.skip_field("declinedMessage")?,
+            }
             state.serialize_field("donorProvider", &self.donor_provider)?;
             state
                 .serialize_field(

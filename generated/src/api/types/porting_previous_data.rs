@@ -87,14 +87,14 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub birthday: ::std::option::Option<::std::option::Option<::jiff::civil::Date>>,
-        /// How many times the donor provider has declined the porting so far.
+        /// How many times the donor provider has declined the porting so far. Optional: Gigs' schema pages list it as required, but their 2024-10-28 and 2025-05-22 example payloads leave it out.
         ///
         /// Example: `0`
         ///
         /// `None` when the field is absent.
         #[serde(rename = "declinedAttempts", default)]
         pub declined_attempts: ::std::option::Option<i64>,
-        /// Why the donor provider last declined, as a code such as `portingPhoneNumberPortProtected`; null when it never declined. The codes form an open list, so this is a string.
+        /// Why the donor provider last declined, as a code such as `portingPhoneNumberPortProtected`; null when it never declined. The codes form an open list, so this is a string. Optional because it is a preview, which Gigs may change or drop without a new version; Gigs' own Connect example types it as optional too.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
@@ -109,7 +109,9 @@ pub mod v2024_08_29 {
         pub declined_code: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
-        /// A readable explanation of the last decline; null when it never declined.
+        /// A readable explanation of the last decline; null when it never declined. Gigs' pages mark it a preview like `declinedCode`, so it is optional too.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
         /// Example: `The phone number is protected against porting.`
         ///

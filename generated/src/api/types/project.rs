@@ -9,6 +9,7 @@ pub mod v2024_08_29 {
     use crate::api::types::project_legal::v2024_08_29::ProjectLegal;
     use crate::api::types::project_payments::v2024_08_29::ProjectPayments;
     use crate::api::types::project_subscription_owner::v2024_08_29::ProjectSubscriptionOwner;
+    use crate::api::types::project_support::v2024_08_29::ProjectSupport;
     use crate::api::types::project_type::v2024_08_29::ProjectType;
     /// A project: one company's space on Gigs, holding its plans, users and subscriptions. Events name it in their envelope's `project`.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -17,20 +18,31 @@ pub mod v2024_08_29 {
         ///
         /// Example: `gigs`
         pub id: ::std::string::String,
-        /// Whether the project is billed for its usage.
+        /// Whether the project is billed for its usage. One Gigs page marks it a preview, another deprecated.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
         /// Example: `true`
+        #[deprecated(
+            note = "Gigs' older reference marks it deprecated, and version 2024-12-20 drops it."
+        )]
         pub billable: bool,
         /// How the project bills its users; null when it does not.
         pub billing: ::std::option::Option<ProjectBilling>,
-        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`.
+        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`. Optional because it is a preview, which Gigs may change or drop without a new version.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
         /// Example: `https://i.gigscdn.com/pr/aB3dE5fG7hJ9kL1/original.png`
-        pub image: ::std::option::Option<::std::string::String>,
-        /// The legal entity behind the project; null when it is not set.
-        pub legal: ::std::option::Option<ProjectLegal>,
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
+        /// The legal entity behind the project; null when it is not set. Optional: one of Gigs' pages of the Project schema leaves it out (as it leaves out `consent`), and that page names no version.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub legal: ::std::option::Option<::std::option::Option<ProjectLegal>>,
         /// The locales the project supports, as IETF language tags.
         ///
         /// Example: `["en-US", "de-DE"]`
@@ -67,11 +79,11 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
-        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        /// How the project's users get support. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub support: ::std::option::Option<::std::option::Option<ProjectSupport>>,
     }
     impl ::serde::Serialize for Project {
         fn serialize<S: ::serde::Serializer>(
@@ -82,7 +94,9 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "Project",
-                    9 + usize::from(self.payments.is_some())
+                    7 + usize::from(self.image.is_some())
+                        + usize::from(self.legal.is_some())
+                        + usize::from(self.payments.is_some())
                         + usize::from(self.subscription_owner.is_some())
                         + usize::from(self.type_.is_some())
                         + usize::from(self.consent.is_some())
@@ -92,8 +106,18 @@ pub mod v2024_08_29 {
             state.serialize_field("id", &self.id)?;
             state.serialize_field("billable", &self.billable)?;
             state.serialize_field("billing", &self.billing)?;
-            state.serialize_field("image", &self.image)?;
-            state.serialize_field("legal", &self.legal)?;
+            match &self.image {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("image", value)?
+                }
+                ::std::option::Option::None => state.skip_field("image")?,
+            }
+            match &self.legal {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("legal", value)?
+                }
+                ::std::option::Option::None => state.skip_field("legal")?,
+            }
             state.serialize_field("locales", &self.locales)?;
             state.serialize_field("name", &self.name)?;
             state.serialize_field("organization", &self.organization)?;
@@ -139,6 +163,7 @@ pub mod v2024_12_20 {
     use crate::api::types::project_legal::v2024_08_29::ProjectLegal;
     use crate::api::types::project_payments::v2024_08_29::ProjectPayments;
     use crate::api::types::project_subscription_owner::v2024_08_29::ProjectSubscriptionOwner;
+    use crate::api::types::project_support::v2024_08_29::ProjectSupport;
     use crate::api::types::project_type::v2024_08_29::ProjectType;
     /// A project: one company's space on Gigs, holding its plans, users and subscriptions. Events name it in their envelope's `project`.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
@@ -149,14 +174,20 @@ pub mod v2024_12_20 {
         pub id: ::std::string::String,
         /// How the project bills its users; null when it does not.
         pub billing: ::std::option::Option<ProjectBilling>,
-        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`.
+        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`. Optional because it is a preview, which Gigs may change or drop without a new version.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
         /// Example: `https://i.gigscdn.com/pr/aB3dE5fG7hJ9kL1/original.png`
-        pub image: ::std::option::Option<::std::string::String>,
-        /// The legal entity behind the project; null when it is not set.
-        pub legal: ::std::option::Option<ProjectLegal>,
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
+        /// The legal entity behind the project; null when it is not set. Optional: one of Gigs' pages of the Project schema leaves it out (as it leaves out `consent`), and that page names no version.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
+        pub legal: ::std::option::Option<::std::option::Option<ProjectLegal>>,
         /// The locales the project supports, as IETF language tags.
         ///
         /// Example: `["en-US", "de-DE"]`
@@ -193,11 +224,11 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
-        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        /// How the project's users get support. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub support: ::std::option::Option<::std::option::Option<ProjectSupport>>,
         /// When the project was created. New in this version, which also drops `billable`.
         ///
         /// Example: `2023-06-01T08:00:00Z`
@@ -216,7 +247,9 @@ pub mod v2024_12_20 {
             let mut state = serializer
                 .serialize_struct(
                     "Project",
-                    9 + usize::from(self.payments.is_some())
+                    7 + usize::from(self.image.is_some())
+                        + usize::from(self.legal.is_some())
+                        + usize::from(self.payments.is_some())
                         + usize::from(self.subscription_owner.is_some())
                         + usize::from(self.type_.is_some())
                         + usize::from(self.consent.is_some())
@@ -225,8 +258,18 @@ pub mod v2024_12_20 {
             state.serialize_field("object", "project")?;
             state.serialize_field("id", &self.id)?;
             state.serialize_field("billing", &self.billing)?;
-            state.serialize_field("image", &self.image)?;
-            state.serialize_field("legal", &self.legal)?;
+            match &self.image {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("image", value)?
+                }
+                ::std::option::Option::None => state.skip_field("image")?,
+            }
+            match &self.legal {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("legal", value)?
+                }
+                ::std::option::Option::None => state.skip_field("legal")?,
+            }
             state.serialize_field("locales", &self.locales)?;
             state.serialize_field("name", &self.name)?;
             state.serialize_field("organization", &self.organization)?;

@@ -11,7 +11,7 @@
 )]
 /// `ProjectBilling` as defined in API version 2024-08-29.
 pub mod v2024_08_29 {
-    /// A project's billing settings. The docs name a few members and say there are more on current pages; every member is optional and nullable, and the rest is not typed yet.
+    /// A project's billing settings. The docs name a few members and say there are more on current pages; every member is optional and nullable, and the rest is not typed yet. The delinquency members (grace and overdue periods, what happens then) appear only in the example of Gigs' current projects reference, and Gigs' delinquency guide describes the feature.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct ProjectBilling {
         /// How many days before a period starts its invoice is made. The docs do not say whether it is always sent or can be null; modelled as optional and nullable.
@@ -34,7 +34,9 @@ pub mod v2024_08_29 {
         pub currency: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
-        /// How payments are collected. Its values are not documented, so this is a string; modelled as optional and nullable.
+        /// How payments are collected, such as `manual`. Its values are not listed, so this is a string; modelled as optional and nullable.
+        ///
+        /// Example: `manual`
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
@@ -45,7 +47,9 @@ pub mod v2024_08_29 {
         pub payment_behavior: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
-        /// How taxes are applied to prices. Its values are not documented, so this is a string; modelled as optional and nullable.
+        /// How taxes are applied to prices, such as `exclusive`. Its values are not listed, so this is a string; modelled as optional and nullable.
+        ///
+        /// Example: `exclusive`
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
@@ -55,6 +59,87 @@ pub mod v2024_08_29 {
         )]
         pub tax_behavior: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
+        >,
+        /// Days an unpaid invoice may stay unpaid before it is overdue. Only the current projects reference shows it; modelled as optional and nullable.
+        ///
+        /// Example: `7`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "invoiceGracePeriodDays",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub invoice_grace_period_days: ::std::option::Option<::std::option::Option<i64>>,
+        /// A number of days about overdue invoices, beside `invoiceOverduePeriodDays`. The current projects reference shows it without saying how the two differ; modelled as optional and nullable.
+        ///
+        /// Example: `14`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "invoiceOverdueDays",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub invoice_overdue_days: ::std::option::Option<::std::option::Option<i64>>,
+        /// Length of the overdue period that follows the grace period, in days. Only the current projects reference shows it; modelled as optional and nullable.
+        ///
+        /// Example: `14`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "invoiceOverduePeriodDays",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub invoice_overdue_period_days: ::std::option::Option<
+            ::std::option::Option<i64>,
+        >,
+        /// What happens to a subscription when its overdue period ends, such as `end`. Its values are not listed, so this is a string; modelled as optional and nullable.
+        ///
+        /// Example: `end`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "invoiceOverdueAction",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub invoice_overdue_action: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        /// How a delinquent subscription is restricted; null in the documented example. Its values are not listed, so this is a string; modelled as optional and nullable.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "restrictBehavior",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub restrict_behavior: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        /// How a restricted subscription is restored once paid; null in the documented example. Its values are not listed, so this is a string; modelled as optional and nullable.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "restoreBehavior",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub restore_behavior: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        /// A fee charged on recovering a delinquent subscription, in percent. The docs do not show whether it is a whole or a decimal number, so it is kept as JSON; modelled as optional and nullable.
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "recoveryFeePercentage",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub recovery_fee_percentage: ::std::option::Option<
+            ::std::option::Option<::serde_json::Value>,
         >,
     }
     impl ::serde::Serialize for ProjectBilling {
@@ -69,7 +154,14 @@ pub mod v2024_08_29 {
                     usize::from(self.advance_invoicing_days.is_some())
                         + usize::from(self.currency.is_some())
                         + usize::from(self.payment_behavior.is_some())
-                        + usize::from(self.tax_behavior.is_some()),
+                        + usize::from(self.tax_behavior.is_some())
+                        + usize::from(self.invoice_grace_period_days.is_some())
+                        + usize::from(self.invoice_overdue_days.is_some())
+                        + usize::from(self.invoice_overdue_period_days.is_some())
+                        + usize::from(self.invoice_overdue_action.is_some())
+                        + usize::from(self.restrict_behavior.is_some())
+                        + usize::from(self.restore_behavior.is_some())
+                        + usize::from(self.recovery_fee_percentage.is_some()),
                 )?;
             match &self.advance_invoicing_days {
                 ::std::option::Option::Some(value) => {
@@ -94,6 +186,52 @@ pub mod v2024_08_29 {
                     state.serialize_field("taxBehavior", value)?
                 }
                 ::std::option::Option::None => state.skip_field("taxBehavior")?,
+            }
+            match &self.invoice_grace_period_days {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("invoiceGracePeriodDays", value)?
+                }
+                ::std::option::Option::None => {
+                    state.skip_field("invoiceGracePeriodDays")?
+                }
+            }
+            match &self.invoice_overdue_days {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("invoiceOverdueDays", value)?
+                }
+                ::std::option::Option::None => state.skip_field("invoiceOverdueDays")?,
+            }
+            match &self.invoice_overdue_period_days {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("invoiceOverduePeriodDays", value)?
+                }
+                ::std::option::Option::None => {
+                    state.skip_field("invoiceOverduePeriodDays")?
+                }
+            }
+            match &self.invoice_overdue_action {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("invoiceOverdueAction", value)?
+                }
+                ::std::option::Option::None => state.skip_field("invoiceOverdueAction")?,
+            }
+            match &self.restrict_behavior {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("restrictBehavior", value)?
+                }
+                ::std::option::Option::None => state.skip_field("restrictBehavior")?,
+            }
+            match &self.restore_behavior {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("restoreBehavior", value)?
+                }
+                ::std::option::Option::None => state.skip_field("restoreBehavior")?,
+            }
+            match &self.recovery_fee_percentage {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("recoveryFeePercentage", value)?
+                }
+                ::std::option::Option::None => state.skip_field("recoveryFeePercentage")?,
             }
             state.end()
         }

@@ -23,9 +23,10 @@ pub mod v2024_08_29 {
         pub currency: ::std::option::Option<
             ::std::option::Option<::std::string::String>,
         >,
-        /// How payments are handled. Its values are not documented, so this is a string.
+        /// Whether payments are live or for testing (`live` or `test`). Kept a string, as the field is deprecated.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[deprecated(note = "Use the project's root-level `type` instead.")]
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub mode: ::std::option::Option<::std::option::Option<::std::string::String>>,
     }

@@ -9,6 +9,7 @@ pub mod v2024_08_29 {
     use crate::api::types::project_legal::v2024_08_29::ProjectLegal;
     use crate::api::types::project_payments::v2024_08_29::ProjectPayments;
     use crate::api::types::project_subscription_owner::v2024_08_29::ProjectSubscriptionOwner;
+    use crate::api::types::project_support::v2024_08_29::ProjectSupport;
     use crate::api::types::project_type::v2024_08_29::ProjectType;
     /// The values that fields of a `Project` had before an update: only the fields that changed are present.
     ///
@@ -22,11 +23,16 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub id: ::std::option::Option<::std::string::String>,
-        /// Whether the project is billed for its usage.
+        /// Whether the project is billed for its usage. One Gigs page marks it a preview, another deprecated.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
         /// Example: `true`
         ///
         /// `None` when the field is absent.
+        #[deprecated(
+            note = "Gigs' older reference marks it deprecated, and version 2024-12-20 drops it."
+        )]
         #[serde(default)]
         pub billable: ::std::option::Option<bool>,
         /// How the project bills its users; null when it does not.
@@ -34,7 +40,7 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub billing: ::std::option::Option<::std::option::Option<ProjectBilling>>,
-        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`.
+        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`. Optional because it is a preview, which Gigs may change or drop without a new version.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
@@ -43,7 +49,7 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
-        /// The legal entity behind the project; null when it is not set.
+        /// The legal entity behind the project; null when it is not set. Optional: one of Gigs' pages of the Project schema leaves it out (as it leaves out `consent`), and that page names no version.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
@@ -93,11 +99,11 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
-        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        /// How the project's users get support. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub support: ::std::option::Option<::std::option::Option<ProjectSupport>>,
     }
     impl ::serde::Serialize for ProjectPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -209,6 +215,7 @@ pub mod v2024_12_20 {
     use crate::api::types::project_legal::v2024_08_29::ProjectLegal;
     use crate::api::types::project_payments::v2024_08_29::ProjectPayments;
     use crate::api::types::project_subscription_owner::v2024_08_29::ProjectSubscriptionOwner;
+    use crate::api::types::project_support::v2024_08_29::ProjectSupport;
     use crate::api::types::project_type::v2024_08_29::ProjectType;
     /// The values that fields of a `Project` had before an update: only the fields that changed are present.
     ///
@@ -227,7 +234,7 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub billing: ::std::option::Option<::std::option::Option<ProjectBilling>>,
-        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`.
+        /// URL of the project's image; null when it has none. The docs do not show its type; read as a URL string like a plan's `image`. Optional because it is a preview, which Gigs may change or drop without a new version.
         ///
         /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
         ///
@@ -236,7 +243,7 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub image: ::std::option::Option<::std::option::Option<::std::string::String>>,
-        /// The legal entity behind the project; null when it is not set.
+        /// The legal entity behind the project; null when it is not set. Optional: one of Gigs' pages of the Project schema leaves it out (as it leaves out `consent`), and that page names no version.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
@@ -286,11 +293,11 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
         pub consent: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
-        /// How the project's users get support. Only current pages show it, without describing its members, so it is kept as JSON and may be absent.
+        /// How the project's users get support. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub support: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub support: ::std::option::Option<::std::option::Option<ProjectSupport>>,
         /// When the project was created. New in this version, which also drops `billable`.
         ///
         /// Example: `2023-06-01T08:00:00Z`

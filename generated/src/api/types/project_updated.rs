@@ -382,8 +382,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.project.updated",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

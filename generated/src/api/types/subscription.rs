@@ -9,6 +9,7 @@ pub mod v2024_08_29 {
     use crate::api::types::plan::v2024_08_29::Plan;
     use crate::api::types::porting::v2024_08_29::Porting;
     use crate::api::types::sim::v2024_08_29::Sim;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
     /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number.
@@ -68,24 +69,30 @@ pub mod v2024_08_29 {
             deserialize_with = "crate::__private::deserialize_optional_timestamp"
         )]
         pub earliest_end_at: ::std::option::Option<::jiff::Timestamp>,
-        /// When the subscription ended; null while it has not.
+        /// When the subscription ended; null while it has not. Optional: only Gigs' current subscription reference shows it, and that page describes a later version than this one (it has `lastPorting`); the 2024 pages are cut before it.
         ///
         /// Example: `2024-10-02T00:00:00Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
             rename = "endedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
-        pub ended_at: ::std::option::Option<::jiff::Timestamp>,
-        /// When the subscription was first used on the network; null before that.
+        pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
+        /// When the subscription was first used on the network; null before that. Optional, like `endedAt`: only Gigs' current subscription reference shows it.
         ///
         /// Example: `2024-03-02T09:31:27Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
             rename = "firstUsageAt",
             default,
-            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
-        pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
+        pub first_usage_at: ::std::option::Option<
+            ::std::option::Option<::jiff::Timestamp>,
+        >,
         /// The porting that brings (or brought) an existing phone number to the subscription; null when the number is not ported.
         pub porting: ::std::option::Option<Porting>,
         /// The subscription's phone number in E.164 format; null until one is assigned.
@@ -103,11 +110,11 @@ pub mod v2024_08_29 {
         pub status: SubscriptionStatus,
         /// The user who owns the subscription.
         pub user: User,
-        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
     }
     impl ::serde::Serialize for Subscription {
         fn serialize<S: ::serde::Serializer>(
@@ -118,7 +125,9 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "Subscription",
-                    16 + usize::from(self.metadata.is_some())
+                    14 + usize::from(self.metadata.is_some())
+                        + usize::from(self.ended_at.is_some())
+                        + usize::from(self.first_usage_at.is_some())
                         + usize::from(self.billing.is_some()),
                 )?;
             state.serialize_field("object", "subscription")?;
@@ -135,8 +144,18 @@ pub mod v2024_08_29 {
             state.serialize_field("createdAt", &self.created_at)?;
             state.serialize_field("currentPeriod", &self.current_period)?;
             state.serialize_field("earliestEndAt", &self.earliest_end_at)?;
-            state.serialize_field("endedAt", &self.ended_at)?;
-            state.serialize_field("firstUsageAt", &self.first_usage_at)?;
+            match &self.ended_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("endedAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("endedAt")?,
+            }
+            match &self.first_usage_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("firstUsageAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("firstUsageAt")?,
+            }
             state.serialize_field("porting", &self.porting)?;
             state.serialize_field("phoneNumber", &self.phone_number)?;
             state.serialize_field("plan", &self.plan)?;
@@ -161,6 +180,7 @@ pub mod v2024_12_20 {
     use crate::api::types::plan::v2024_08_29::Plan;
     use crate::api::types::porting::v2024_08_29::Porting;
     use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
     /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number.
@@ -220,24 +240,30 @@ pub mod v2024_12_20 {
             deserialize_with = "crate::__private::deserialize_optional_timestamp"
         )]
         pub earliest_end_at: ::std::option::Option<::jiff::Timestamp>,
-        /// When the subscription ended; null while it has not.
+        /// When the subscription ended; null while it has not. Optional: only Gigs' current subscription reference shows it, and that page describes a later version than this one (it has `lastPorting`); the 2024 pages are cut before it.
         ///
         /// Example: `2024-10-02T00:00:00Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
             rename = "endedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
-        pub ended_at: ::std::option::Option<::jiff::Timestamp>,
-        /// When the subscription was first used on the network; null before that.
+        pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
+        /// When the subscription was first used on the network; null before that. Optional, like `endedAt`: only Gigs' current subscription reference shows it.
         ///
         /// Example: `2024-03-02T09:31:27Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
             rename = "firstUsageAt",
             default,
-            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
-        pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
+        pub first_usage_at: ::std::option::Option<
+            ::std::option::Option<::jiff::Timestamp>,
+        >,
         /// The porting that brings (or brought) an existing phone number to the subscription; null when the number is not ported.
         pub porting: ::std::option::Option<Porting>,
         /// The subscription's phone number in E.164 format; null until one is assigned.
@@ -255,11 +281,11 @@ pub mod v2024_12_20 {
         pub status: SubscriptionStatus,
         /// The user who owns the subscription.
         pub user: User,
-        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
     }
     impl ::serde::Serialize for Subscription {
         fn serialize<S: ::serde::Serializer>(
@@ -270,7 +296,9 @@ pub mod v2024_12_20 {
             let mut state = serializer
                 .serialize_struct(
                     "Subscription",
-                    16 + usize::from(self.metadata.is_some())
+                    14 + usize::from(self.metadata.is_some())
+                        + usize::from(self.ended_at.is_some())
+                        + usize::from(self.first_usage_at.is_some())
                         + usize::from(self.billing.is_some()),
                 )?;
             state.serialize_field("object", "subscription")?;
@@ -287,8 +315,18 @@ pub mod v2024_12_20 {
             state.serialize_field("createdAt", &self.created_at)?;
             state.serialize_field("currentPeriod", &self.current_period)?;
             state.serialize_field("earliestEndAt", &self.earliest_end_at)?;
-            state.serialize_field("endedAt", &self.ended_at)?;
-            state.serialize_field("firstUsageAt", &self.first_usage_at)?;
+            match &self.ended_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("endedAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("endedAt")?,
+            }
+            match &self.first_usage_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("firstUsageAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("firstUsageAt")?,
+            }
             state.serialize_field("porting", &self.porting)?;
             state.serialize_field("phoneNumber", &self.phone_number)?;
             state.serialize_field("plan", &self.plan)?;
@@ -310,9 +348,10 @@ pub mod v2024_12_20 {
 pub mod v2025_05_22 {
     use crate::api::types::cancellation_details::v2024_08_29::CancellationDetails;
     use crate::api::types::period::v2024_08_29::Period;
-    use crate::api::types::plan::v2024_08_29::Plan;
+    use crate::api::types::plan::v2025_05_22::Plan;
     use crate::api::types::porting::v2024_08_29::Porting;
     use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
     /// A subscription: a user's ongoing service on a plan, usually with a SIM and a phone number.
@@ -372,24 +411,30 @@ pub mod v2025_05_22 {
             deserialize_with = "crate::__private::deserialize_optional_timestamp"
         )]
         pub earliest_end_at: ::std::option::Option<::jiff::Timestamp>,
-        /// When the subscription ended; null while it has not.
+        /// When the subscription ended; null while it has not. Optional: only Gigs' current subscription reference shows it, and that page describes a later version than this one (it has `lastPorting`); the 2024 pages are cut before it.
         ///
         /// Example: `2024-10-02T00:00:00Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
             rename = "endedAt",
             default,
-            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
-        pub ended_at: ::std::option::Option<::jiff::Timestamp>,
-        /// When the subscription was first used on the network; null before that.
+        pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
+        /// When the subscription was first used on the network; null before that. Optional, like `endedAt`: only Gigs' current subscription reference shows it.
         ///
         /// Example: `2024-03-02T09:31:27Z`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(
             rename = "firstUsageAt",
             default,
-            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+            deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
-        pub first_usage_at: ::std::option::Option<::jiff::Timestamp>,
+        pub first_usage_at: ::std::option::Option<
+            ::std::option::Option<::jiff::Timestamp>,
+        >,
         /// The porting that brings (or brought) an existing phone number to the subscription; null when the number is not ported. Optional in this version: Gigs' current pages rename it `lastPorting`, and no page says which version made the rename, so a payload of this version may carry either.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
@@ -413,11 +458,11 @@ pub mod v2025_05_22 {
         pub status: SubscriptionStatus,
         /// The user who owns the subscription.
         pub user: User,
-        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
         /// The most recent porting of a phone number to the subscription; null when the number was never ported. Optional: only Gigs' current reference pages show it, without a version, and their porting pages describe payloads later than this version's examples; Gigs' own code still used `porting` in early 2025.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
@@ -437,7 +482,9 @@ pub mod v2025_05_22 {
             let mut state = serializer
                 .serialize_struct(
                     "Subscription",
-                    15 + usize::from(self.metadata.is_some())
+                    13 + usize::from(self.metadata.is_some())
+                        + usize::from(self.ended_at.is_some())
+                        + usize::from(self.first_usage_at.is_some())
                         + usize::from(self.porting.is_some())
                         + usize::from(self.billing.is_some())
                         + usize::from(self.last_porting.is_some()),
@@ -456,8 +503,18 @@ pub mod v2025_05_22 {
             state.serialize_field("createdAt", &self.created_at)?;
             state.serialize_field("currentPeriod", &self.current_period)?;
             state.serialize_field("earliestEndAt", &self.earliest_end_at)?;
-            state.serialize_field("endedAt", &self.ended_at)?;
-            state.serialize_field("firstUsageAt", &self.first_usage_at)?;
+            match &self.ended_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("endedAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("endedAt")?,
+            }
+            match &self.first_usage_at {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("firstUsageAt", value)?
+                }
+                ::std::option::Option::None => state.skip_field("firstUsageAt")?,
+            }
             match &self.porting {
                 ::std::option::Option::Some(value) => {
                     state.serialize_field("porting", value)?

@@ -7,6 +7,7 @@ pub mod v2024_08_29 {
     use crate::api::types::addon::v2024_08_29::Addon;
     use crate::api::types::period::v2024_08_29::Period;
     use crate::api::types::subscription_addon_status::v2024_08_29::SubscriptionAddonStatus;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     /// An add-on bought for one subscription, with its own lifecycle and periods.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct SubscriptionAddon {
@@ -66,11 +67,11 @@ pub mod v2024_08_29 {
         ///
         /// Example: `usr_0SNlurA049MEWV4OpCwsNyC9Kn2d`
         pub user: ::std::string::String,
-        /// Billing details of the add-on. Only the newest documented payload has it, without describing its members, so it is kept as JSON and may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
     }
     impl ::serde::Serialize for SubscriptionAddon {
         fn serialize<S: ::serde::Serializer>(
@@ -107,9 +108,10 @@ pub mod v2024_08_29 {
 #[cfg(feature = "v2025-05-22")]
 /// `SubscriptionAddon` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
-    use crate::api::types::addon::v2024_08_29::Addon;
+    use crate::api::types::addon::v2025_05_22::Addon;
     use crate::api::types::period::v2024_08_29::Period;
     use crate::api::types::subscription_addon_status::v2025_05_22::SubscriptionAddonStatus;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     /// An add-on bought for one subscription, with its own lifecycle and periods.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct SubscriptionAddon {
@@ -169,11 +171,11 @@ pub mod v2025_05_22 {
         ///
         /// Example: `usr_0SNlurA049MEWV4OpCwsNyC9Kn2d`
         pub user: ::std::string::String,
-        /// Billing details of the add-on. Only the newest documented payload has it, without describing its members, so it is kept as JSON and may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
     }
     impl ::serde::Serialize for SubscriptionAddon {
         fn serialize<S: ::serde::Serializer>(

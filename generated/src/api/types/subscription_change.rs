@@ -15,6 +15,19 @@ pub mod v2024_08_29 {
         ///
         /// Example: `sch_0SNlurA049MEWV3bE0SMtbIEJApp`
         pub id: ::std::string::String,
+        /// Why the change failed, as a code such as `consentNotGiven`; null unless it failed. The codes form an open list, so this is a string. Gigs' schema pages of every date list it as required, but the 2024-10-28 example payload leaves it out; so it is optional.
+        ///
+        /// Example: `consentNotGiven`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "failureCode",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub failure_code: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         /// The plan the subscription moves to; null when the plan does not change.
         pub plan: ::std::option::Option<Plan>,
         /// The change as it was asked for. Optional: Gigs' 2024-10-28-era schema page of the event has no such field, a guide's example leaves it out, and as a preview it may change without a new version.
@@ -68,10 +81,17 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "SubscriptionChange",
-                    9 + usize::from(self.requested_change.is_some()),
+                    9 + usize::from(self.failure_code.is_some())
+                        + usize::from(self.requested_change.is_some()),
                 )?;
             state.serialize_field("object", "subscriptionChange")?;
             state.serialize_field("id", &self.id)?;
+            match &self.failure_code {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("failureCode", value)?
+                }
+                ::std::option::Option::None => state.skip_field("failureCode")?,
+            }
             state.serialize_field("plan", &self.plan)?;
             match &self.requested_change {
                 ::std::option::Option::Some(value) => {
@@ -89,7 +109,7 @@ pub mod v2024_08_29 {
         }
     }
 }
-#[cfg(any(feature = "v2024-12-20", feature = "v2025-05-22"))]
+#[cfg(feature = "v2024-12-20")]
 /// `SubscriptionChange` as defined in API version 2024-12-20.
 pub mod v2024_12_20 {
     use crate::api::types::plan::v2024_08_29::Plan;
@@ -103,6 +123,19 @@ pub mod v2024_12_20 {
         ///
         /// Example: `sch_0SNlurA049MEWV3bE0SMtbIEJApp`
         pub id: ::std::string::String,
+        /// Why the change failed, as a code such as `consentNotGiven`; null unless it failed. The codes form an open list, so this is a string. Gigs' schema pages of every date list it as required, but the 2024-10-28 example payload leaves it out; so it is optional.
+        ///
+        /// Example: `consentNotGiven`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "failureCode",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub failure_code: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         /// The plan the subscription moves to; null when the plan does not change.
         pub plan: ::std::option::Option<Plan>,
         /// The change as it was asked for. Optional: Gigs' 2024-10-28-era schema page of the event has no such field, a guide's example leaves it out, and as a preview it may change without a new version.
@@ -156,10 +189,125 @@ pub mod v2024_12_20 {
             let mut state = serializer
                 .serialize_struct(
                     "SubscriptionChange",
-                    9 + usize::from(self.requested_change.is_some()),
+                    9 + usize::from(self.failure_code.is_some())
+                        + usize::from(self.requested_change.is_some()),
                 )?;
             state.serialize_field("object", "subscriptionChange")?;
             state.serialize_field("id", &self.id)?;
+            match &self.failure_code {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("failureCode", value)?
+                }
+                ::std::option::Option::None => state.skip_field("failureCode")?,
+            }
+            state.serialize_field("plan", &self.plan)?;
+            match &self.requested_change {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("requestedChange", value)?
+                }
+                ::std::option::Option::None => state.skip_field("requestedChange")?,
+            }
+            state.serialize_field("sim", &self.sim)?;
+            state.serialize_field("status", &self.status)?;
+            state.serialize_field("subscription", &self.subscription)?;
+            state.serialize_field("appliedAt", &self.applied_at)?;
+            state.serialize_field("createdAt", &self.created_at)?;
+            state.serialize_field("scheduledAt", &self.scheduled_at)?;
+            state.end()
+        }
+    }
+}
+#[cfg(feature = "v2025-05-22")]
+/// `SubscriptionChange` as defined in API version 2025-05-22.
+pub mod v2025_05_22 {
+    use crate::api::types::plan::v2025_05_22::Plan;
+    use crate::api::types::requested_change::v2024_08_29::RequestedChange;
+    use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::subscription_change_status::v2024_08_29::SubscriptionChangeStatus;
+    /// A change to an existing subscription, such as moving it to another plan or swapping its SIM, applied now or at renewal.
+    #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
+    pub struct SubscriptionChange {
+        /// The subscription change's unique id, prefixed `sch_`.
+        ///
+        /// Example: `sch_0SNlurA049MEWV3bE0SMtbIEJApp`
+        pub id: ::std::string::String,
+        /// Why the change failed, as a code such as `consentNotGiven`; null unless it failed. The codes form an open list, so this is a string. Gigs' schema pages of every date list it as required, but the 2024-10-28 example payload leaves it out; so it is optional.
+        ///
+        /// Example: `consentNotGiven`
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "failureCode",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub failure_code: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        /// The plan the subscription moves to; null when the plan does not change.
+        pub plan: ::std::option::Option<Plan>,
+        /// The change as it was asked for. Optional: Gigs' 2024-10-28-era schema page of the event has no such field, a guide's example leaves it out, and as a preview it may change without a new version.
+        ///
+        /// **Preview**: this field is a preview feature of the Gigs API and may change at any time.
+        ///
+        /// `None` when the field is absent.
+        #[serde(rename = "requestedChange", default)]
+        pub requested_change: ::std::option::Option<RequestedChange>,
+        /// The SIM the subscription moves to; null when the SIM does not change.
+        pub sim: ::std::option::Option<Sim>,
+        /// Where the change is in its lifecycle. `initiated` occurs only with the Billing API, while the change's invoice is unpaid.
+        pub status: SubscriptionChangeStatus,
+        /// Id of the subscription being changed, prefixed `sub_`.
+        ///
+        /// Example: `sub_0SNlurA049MEWV2gSfSxi00xlPIi`
+        pub subscription: ::std::option::Option<::std::string::String>,
+        /// When the change took effect; null until it has.
+        ///
+        /// Example: `2021-01-21T19:36:57Z`
+        #[serde(
+            rename = "appliedAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
+        pub applied_at: ::std::option::Option<::jiff::Timestamp>,
+        /// When the subscription change was created.
+        ///
+        /// Example: `2021-01-21T19:12:28Z`
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "crate::__private::deserialize_timestamp"
+        )]
+        pub created_at: ::jiff::Timestamp,
+        /// Roughly when the change is due, mostly set for changes at renewal; may be null for changes that apply immediately.
+        ///
+        /// Example: `2021-01-21T19:12:28Z`
+        #[serde(
+            rename = "scheduledAt",
+            default,
+            deserialize_with = "crate::__private::deserialize_optional_timestamp"
+        )]
+        pub scheduled_at: ::std::option::Option<::jiff::Timestamp>,
+    }
+    impl ::serde::Serialize for SubscriptionChange {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let mut state = serializer
+                .serialize_struct(
+                    "SubscriptionChange",
+                    9 + usize::from(self.failure_code.is_some())
+                        + usize::from(self.requested_change.is_some()),
+                )?;
+            state.serialize_field("object", "subscriptionChange")?;
+            state.serialize_field("id", &self.id)?;
+            match &self.failure_code {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("failureCode", value)?
+                }
+                ::std::option::Option::None => state.skip_field("failureCode")?,
+            }
             state.serialize_field("plan", &self.plan)?;
             match &self.requested_change {
                 ::std::option::Option::Some(value) => {

@@ -347,9 +347,9 @@ pub mod v2024_12_20 {
 /// `SubscriptionChangeApplied` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
-    use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
+    use crate::api::types::subscription_change::v2025_05_22::SubscriptionChange;
     use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
-    /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Only a 2025-05-22 page of it was seen; it is kept in every version, the lenient choice.
+    /// `com.gigs.subscriptionChange.applied`: Sent when a subscription change takes effect. Written for this version, whose page of the event Gigs shows: its example carries a failure code.
     ///
     /// # Example (API version 2025-05-22)
     ///
@@ -360,10 +360,13 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscriptionChange",
     ///     "id": "sch_iGWgMEQIMq3uKqNud487DG1bcH5p",
+    ///     "failureCode": "consentNotGiven",
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_4lXb4I6sUl2p6SJPRPbz2O1WrFAh",
-    ///       "metadata": {"tier":"standard"},
+    ///       "metadata": {
+    ///         "tier": "standard"
+    ///       },
     ///       "allowances": {
     ///         "dataBytes": null,
     ///         "voiceSeconds": null,
@@ -434,8 +437,8 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.subscriptionChange.applied",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "user",
+    ///     "user": "usr_0SNlurA049MEWV4OpCwsNyC9Kn2d"
     ///   }
     /// }
     /// ```

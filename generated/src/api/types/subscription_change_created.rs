@@ -17,6 +17,7 @@ pub mod v2024_08_29 {
     ///   "data": {
     ///     "object": "subscriptionChange",
     ///     "id": "sch_8Vq3MzK6tRw1HyL9nXc4BfJ2sPdG",
+    ///     "failureCode": null,
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
@@ -72,11 +73,6 @@ pub mod v2024_08_29 {
     ///       "voice": 60000,
     ///       "voiceUnit": "second",
     ///       "createdAt": "2024-02-19T09:30:00Z"
-    ///     },
-    ///     "requestedChange": {
-    ///       "plan": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
-    ///       "sim": null,
-    ///       "when": "renewal"
     ///     },
     ///     "sim": null,
     ///     "status": "pending",
@@ -189,6 +185,7 @@ pub mod v2024_12_20 {
     ///   "data": {
     ///     "object": "subscriptionChange",
     ///     "id": "sch_8Vq3MzK6tRw1HyL9nXc4BfJ2sPdG",
+    ///     "failureCode": null,
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
@@ -244,11 +241,6 @@ pub mod v2024_12_20 {
     ///       "voice": 60000,
     ///       "voiceUnit": "second",
     ///       "createdAt": "2024-02-19T09:30:00Z"
-    ///     },
-    ///     "requestedChange": {
-    ///       "plan": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
-    ///       "sim": null,
-    ///       "when": "renewal"
     ///     },
     ///     "sim": null,
     ///     "status": "pending",
@@ -349,7 +341,7 @@ pub mod v2024_12_20 {
 /// `SubscriptionChangeCreated` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
-    use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
+    use crate::api::types::subscription_change::v2025_05_22::SubscriptionChange;
     use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.subscriptionChange.created`: Sent when a subscription change is created, whether it applies now or at renewal.
     ///
@@ -362,6 +354,7 @@ pub mod v2025_05_22 {
     ///   "data": {
     ///     "object": "subscriptionChange",
     ///     "id": "sch_8Vq3MzK6tRw1HyL9nXc4BfJ2sPdG",
+    ///     "failureCode": null,
     ///     "plan": {
     ///       "object": "plan",
     ///       "id": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
@@ -418,11 +411,6 @@ pub mod v2025_05_22 {
     ///       "voiceUnit": "second",
     ///       "createdAt": "2024-02-19T09:30:00Z"
     ///     },
-    ///     "requestedChange": {
-    ///       "plan": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
-    ///       "sim": null,
-    ///       "when": "renewal"
-    ///     },
     ///     "sim": null,
     ///     "status": "pending",
     ///     "subscription": "sub_3Nf6TyH9qWk2LmX8vRz4BcJ7pDsE",
@@ -438,8 +426,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.subscriptionChange.created",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

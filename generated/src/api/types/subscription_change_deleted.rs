@@ -369,7 +369,7 @@ pub mod v2024_12_20 {
 /// `SubscriptionChangeDeleted` as defined in API version 2025-05-22.
 pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
-    use crate::api::types::subscription_change::v2024_12_20::SubscriptionChange;
+    use crate::api::types::subscription_change::v2025_05_22::SubscriptionChange;
     use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
     /// `com.gigs.subscriptionChange.deleted`: Sent when a subscription change is deleted.
     ///
@@ -468,8 +468,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.subscriptionChange.deleted",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

@@ -9,6 +9,7 @@ pub mod v2024_08_29 {
     use crate::api::types::plan::v2024_08_29::Plan;
     use crate::api::types::porting::v2024_08_29::Porting;
     use crate::api::types::sim::v2024_08_29::Sim;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
     /// The values that fields of a `Subscription` had before an update: only the fields that changed are present.
@@ -100,7 +101,7 @@ pub mod v2024_08_29 {
         pub earliest_end_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
         >,
-        /// When the subscription ended; null while it has not.
+        /// When the subscription ended; null while it has not. Optional: only Gigs' current subscription reference shows it, and that page describes a later version than this one (it has `lastPorting`); the 2024 pages are cut before it.
         ///
         /// Example: `2024-10-02T00:00:00Z`
         ///
@@ -111,7 +112,7 @@ pub mod v2024_08_29 {
             deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
-        /// When the subscription was first used on the network; null before that.
+        /// When the subscription was first used on the network; null before that. Optional, like `endedAt`: only Gigs' current subscription reference shows it.
         ///
         /// Example: `2024-03-02T09:31:27Z`
         ///
@@ -164,11 +165,11 @@ pub mod v2024_08_29 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub user: ::std::option::Option<User>,
-        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
     }
     impl ::serde::Serialize for SubscriptionPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -308,6 +309,7 @@ pub mod v2024_12_20 {
     use crate::api::types::plan::v2024_08_29::Plan;
     use crate::api::types::porting::v2024_08_29::Porting;
     use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
     /// The values that fields of a `Subscription` had before an update: only the fields that changed are present.
@@ -399,7 +401,7 @@ pub mod v2024_12_20 {
         pub earliest_end_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
         >,
-        /// When the subscription ended; null while it has not.
+        /// When the subscription ended; null while it has not. Optional: only Gigs' current subscription reference shows it, and that page describes a later version than this one (it has `lastPorting`); the 2024 pages are cut before it.
         ///
         /// Example: `2024-10-02T00:00:00Z`
         ///
@@ -410,7 +412,7 @@ pub mod v2024_12_20 {
             deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
-        /// When the subscription was first used on the network; null before that.
+        /// When the subscription was first used on the network; null before that. Optional, like `endedAt`: only Gigs' current subscription reference shows it.
         ///
         /// Example: `2024-03-02T09:31:27Z`
         ///
@@ -463,11 +465,11 @@ pub mod v2024_12_20 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub user: ::std::option::Option<User>,
-        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
     }
     impl ::serde::Serialize for SubscriptionPreviousData {
         fn serialize<S: ::serde::Serializer>(
@@ -604,9 +606,10 @@ pub mod v2024_12_20 {
 pub mod v2025_05_22 {
     use crate::api::types::cancellation_details::v2024_08_29::CancellationDetails;
     use crate::api::types::period::v2024_08_29::Period;
-    use crate::api::types::plan::v2024_08_29::Plan;
+    use crate::api::types::plan::v2025_05_22::Plan;
     use crate::api::types::porting::v2024_08_29::Porting;
     use crate::api::types::sim::v2024_12_20::Sim;
+    use crate::api::types::subscription_billing::v2024_08_29::SubscriptionBilling;
     use crate::api::types::subscription_status::v2024_08_29::SubscriptionStatus;
     use crate::api::types::user::v2024_08_29::User;
     /// The values that fields of a `Subscription` had before an update: only the fields that changed are present.
@@ -698,7 +701,7 @@ pub mod v2025_05_22 {
         pub earliest_end_at: ::std::option::Option<
             ::std::option::Option<::jiff::Timestamp>,
         >,
-        /// When the subscription ended; null while it has not.
+        /// When the subscription ended; null while it has not. Optional: only Gigs' current subscription reference shows it, and that page describes a later version than this one (it has `lastPorting`); the 2024 pages are cut before it.
         ///
         /// Example: `2024-10-02T00:00:00Z`
         ///
@@ -709,7 +712,7 @@ pub mod v2025_05_22 {
             deserialize_with = "crate::__private::deserialize_nullable_timestamp"
         )]
         pub ended_at: ::std::option::Option<::std::option::Option<::jiff::Timestamp>>,
-        /// When the subscription was first used on the network; null before that.
+        /// When the subscription was first used on the network; null before that. Optional, like `endedAt`: only Gigs' current subscription reference shows it.
         ///
         /// Example: `2024-03-02T09:31:27Z`
         ///
@@ -765,11 +768,11 @@ pub mod v2025_05_22 {
         /// `None` when the field is absent.
         #[serde(default)]
         pub user: ::std::option::Option<User>,
-        /// Billing details, such as a `discount` (an object or null) whose members the docs do not describe, so it is kept as JSON. Only current pages show it, so it may be absent.
+        /// Billing details, such as a discount. Only current pages show it, so it may be absent.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
         #[serde(default, deserialize_with = "crate::__private::deserialize_nullable")]
-        pub billing: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+        pub billing: ::std::option::Option<::std::option::Option<SubscriptionBilling>>,
         /// The most recent porting of a phone number to the subscription; null when the number was never ported. Optional: only Gigs' current reference pages show it, without a version, and their porting pages describe payloads later than this version's examples; Gigs' own code still used `porting` in early 2025.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.

@@ -670,8 +670,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.subscription.renewed",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

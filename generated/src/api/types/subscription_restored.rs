@@ -6,7 +6,7 @@
 pub mod v2024_08_29 {
     use crate::api::types::subscription::v2024_08_29::Subscription;
     use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
-    /// `com.gigs.subscription.restored`: Sent when a subscription is restored. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+    /// `com.gigs.subscription.restored`: Sent when a subscription is restored, such as after a restriction ends. No Gigs page of it was seen: a third-party copy of Gigs' event catalog names it, beside `subscription.restricted`. Its data is read from the name.
     ///
     /// # Example (API version 2024-08-29)
     ///
@@ -259,7 +259,7 @@ pub mod v2024_08_29 {
 pub mod v2024_12_20 {
     use crate::api::types::subscription::v2024_12_20::Subscription;
     use crate::api::types::event_envelope::v2024_08_29::EventEnvelope;
-    /// `com.gigs.subscription.restored`: Sent when a subscription is restored. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+    /// `com.gigs.subscription.restored`: Sent when a subscription is restored, such as after a restriction ends. No Gigs page of it was seen: a third-party copy of Gigs' event catalog names it, beside `subscription.restricted`. Its data is read from the name.
     ///
     /// # Example (API version 2024-12-20)
     ///
@@ -507,7 +507,7 @@ pub mod v2025_05_22 {
     use crate::api::types::actor::v2025_05_22::Actor;
     use crate::api::types::subscription::v2025_05_22::Subscription;
     use crate::api::types::event_envelope::v2025_05_22::EventEnvelope;
-    /// `com.gigs.subscription.restored`: Sent when a subscription is restored. No schema page of it was seen (Gigs' event catalog names it), so its data is read from the name.
+    /// `com.gigs.subscription.restored`: Sent when a subscription is restored, such as after a restriction ends. No Gigs page of it was seen: a third-party copy of Gigs' event catalog names it, beside `subscription.restricted`. Its data is read from the name.
     ///
     /// # Example (API version 2025-05-22)
     ///
@@ -670,8 +670,7 @@ pub mod v2025_05_22 {
     ///   "type": "com.gigs.subscription.restored",
     ///   "version": "2025-05-22",
     ///   "actor": {
-    ///     "type": "apiKey",
-    ///     "apiKey": "apk_0SNlurA049MEWV5RbnAh3AZD2rGl"
+    ///     "type": "apiKey"
     ///   }
     /// }
     /// ```

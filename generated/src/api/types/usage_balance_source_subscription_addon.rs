@@ -14,11 +14,19 @@ pub mod v2024_08_29 {
     /// The allowance of one subscription add-on.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct UsageBalanceSourceSubscriptionAddon {
-        /// Id of the subscription add-on, prefixed `sad_`.
+        /// Id of the subscription add-on, prefixed `sad_`. Optional and nullable: the docs list it as not required, a string or null, although their examples always fill it.
         ///
         /// Example: `sad_0SNlurA049MEWV2UNWPbDfW5B40U`
-        #[serde(rename = "subscriptionAddon")]
-        pub subscription_addon: ::std::string::String,
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "subscriptionAddon",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub subscription_addon: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         /// Always null or absent for this kind.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
@@ -38,10 +46,16 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "UsageBalanceSourceSubscriptionAddon",
-                    2 + usize::from(self.subscription_period.is_some()),
+                    1 + usize::from(self.subscription_addon.is_some())
+                        + usize::from(self.subscription_period.is_some()),
                 )?;
             state.serialize_field("type", "subscriptionAddon")?;
-            state.serialize_field("subscriptionAddon", &self.subscription_addon)?;
+            match &self.subscription_addon {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("subscriptionAddon", value)?
+                }
+                ::std::option::Option::None => state.skip_field("subscriptionAddon")?,
+            }
             match &self.subscription_period {
                 ::std::option::Option::Some(value) => {
                     state.serialize_field("subscriptionPeriod", value)?

@@ -14,11 +14,17 @@ pub mod v2024_08_29 {
     /// The allowance of one period of the subscription's plan.
     #[derive(Debug, Clone, PartialEq, Eq, ::serde::Deserialize)]
     pub struct UsageBalanceSourceSubscriptionPeriod {
-        /// The number of the subscription's period, counting from 1.
+        /// The number of the subscription's period, counting from 1. Optional and nullable: the docs list it as not required, an integer or null, although their examples always fill it.
         ///
         /// Example: `8`
-        #[serde(rename = "subscriptionPeriod")]
-        pub subscription_period: i64,
+        ///
+        /// `None` when the field is absent, `Some(None)` when it is `null`.
+        #[serde(
+            rename = "subscriptionPeriod",
+            default,
+            deserialize_with = "crate::__private::deserialize_nullable"
+        )]
+        pub subscription_period: ::std::option::Option<::std::option::Option<i64>>,
         /// Always null or absent for this kind.
         ///
         /// `None` when the field is absent, `Some(None)` when it is `null`.
@@ -40,10 +46,16 @@ pub mod v2024_08_29 {
             let mut state = serializer
                 .serialize_struct(
                     "UsageBalanceSourceSubscriptionPeriod",
-                    2 + usize::from(self.subscription_addon.is_some()),
+                    1 + usize::from(self.subscription_period.is_some())
+                        + usize::from(self.subscription_addon.is_some()),
                 )?;
             state.serialize_field("type", "subscriptionPeriod")?;
-            state.serialize_field("subscriptionPeriod", &self.subscription_period)?;
+            match &self.subscription_period {
+                ::std::option::Option::Some(value) => {
+                    state.serialize_field("subscriptionPeriod", value)?
+                }
+                ::std::option::Option::None => state.skip_field("subscriptionPeriod")?,
+            }
             match &self.subscription_addon {
                 ::std::option::Option::Some(value) => {
                     state.serialize_field("subscriptionAddon", value)?
