@@ -126,21 +126,32 @@ pub fn dispatch(event: &VersionedEvent) -> (Outcome, String) {
     use VersionedEvent as V;
 
     let summary = match event {
+        // Plans and add-ons made deprecated usage fields optional in
+        // 2025-05-22: one arm per revision.
         V::V2024_08_29(v2024_08_29::Event::PlanUpdated(event))
         | V::V2024_10_28(v2024_10_28::Event::PlanUpdated(event))
         | V::V2024_12_20(v2024_12_20::Event::PlanUpdated(event)) => {
-            plan_updated(&event.data, event.previous_data.as_ref())
+            let plan = &event.data;
+            let previous = event.previous_data.as_ref().map(PlanBefore::from);
+            plan_updated(&plan.id, &plan.name, &plan.status, &plan.price, previous)
         }
-        V::V2025_05_22(v2025_05_22::Event::PlanUpdated(event)) => with_actor(
-            plan_updated(&event.data, event.previous_data.as_ref()),
-            &event.actor,
-        ),
+        V::V2025_05_22(v2025_05_22::Event::PlanUpdated(event)) => {
+            let plan = &event.data;
+            let previous = event.previous_data.as_ref().map(PlanBefore::from);
+            let summary = plan_updated(&plan.id, &plan.name, &plan.status, &plan.price, previous);
+            with_actor(summary, &event.actor)
+        }
 
         V::V2024_08_29(v2024_08_29::Event::AddonUpdated(event))
         | V::V2024_10_28(v2024_10_28::Event::AddonUpdated(event))
-        | V::V2024_12_20(v2024_12_20::Event::AddonUpdated(event)) => addon_updated(&event.data),
+        | V::V2024_12_20(v2024_12_20::Event::AddonUpdated(event)) => {
+            let addon = &event.data;
+            addon_updated(&addon.id, &addon.name, &addon.status, &addon.price)
+        }
         V::V2025_05_22(v2025_05_22::Event::AddonUpdated(event)) => {
-            with_actor(addon_updated(&event.data), &event.actor)
+            let addon = &event.data;
+            let summary = addon_updated(&addon.id, &addon.name, &addon.status, &addon.price);
+            with_actor(summary, &event.actor)
         }
 
         // eSIM profiles (their SIM) changed in 2024-12-20: one arm per revision.
@@ -160,7 +171,8 @@ pub fn dispatch(event: &VersionedEvent) -> (Outcome, String) {
             with_actor(summary, &event.actor)
         }
 
-        // Subscription changes hold a SIM, which changed in 2024-12-20.
+        // Subscription changes hold a SIM, which changed in 2024-12-20, and
+        // a plan, which changed in 2025-05-22.
         V::V2024_08_29(v2024_08_29::Event::SubscriptionChangeDeleted(event))
         | V::V2024_10_28(v2024_10_28::Event::SubscriptionChangeDeleted(event)) => {
             let change = &event.data;
@@ -180,8 +192,8 @@ pub fn dispatch(event: &VersionedEvent) -> (Outcome, String) {
             with_actor(summary, &event.actor)
         }
 
-        // Subscriptions hold a SIM, which changed in 2024-12-20, and
-        // replaced `porting` with `lastPorting` in 2025-05-22.
+        // Subscriptions hold a SIM, which changed in 2024-12-20, and gained
+        // `lastPorting` beside `porting` in 2025-05-22.
         V::V2024_08_29(v2024_08_29::Event::SubscriptionActivated(event))
         | V::V2024_10_28(v2024_10_28::Event::SubscriptionActivated(event)) => {
             let subscription = &event.data;
@@ -279,9 +291,9 @@ fn with_actor(summary: String, actor: &v2025_05_22::Actor) -> String {
     use v2025_05_22::Actor;
 
     let by = match actor {
-        Actor::ApiKey(key) => format!("API key {}", key.api_key),
-        Actor::Member(member) => format!("member {}", member.member),
-        Actor::User(user) => format!("user {}", user.user),
+        Actor::ApiKey(key) => format!("API key {}", unnamed_if_absent(key.api_key.as_deref())),
+        Actor::Member(member) => format!("member {}", unnamed_if_absent(member.member.as_deref())),
+        Actor::User(user) => format!("user {}", unnamed_if_absent(user.user.as_deref())),
         Actor::System => "Gigs".to_owned(),
         Actor::Unrecognized(raw) => format!("an actor of kind `{}`", raw.kind()),
         // New kinds in a later crate version.
@@ -290,11 +302,21 @@ fn with_actor(summary: String, actor: &v2025_05_22::Actor) -> String {
     format!("{summary}; caused by {by}")
 }
 
+/// An actor's id, which the docs say may not always be sent.
+fn unnamed_if_absent(id: Option<&str>) -> &str {
+    id.unwrap_or("(id not sent)")
+}
+
 /// An add-on as it is now.
-fn addon_updated(addon: &v2025_05_22::Addon) -> String {
+fn addon_updated(
+    id: &str,
+    name: &str,
+    status: &v2025_05_22::AddonStatus,
+    price: &v2025_05_22::Price,
+) -> String {
     format!(
-        "add-on {} \"{}\" is {}, price {} {}",
-        addon.id, addon.name, addon.status, addon.price.amount, addon.price.currency
+        "add-on {id} \"{name}\" is {status}, price {} {}",
+        price.amount, price.currency
     )
 }
 
@@ -330,20 +352,50 @@ fn subscription_summary(what: &str, id: &str, phone_number: Option<&str>) -> Str
 /// A number port that finished, one way or the other.
 fn porting_summary(what: &str, porting: &v2025_05_22::Porting) -> String {
     let mut summary = format!("porting {} of {} {what}", porting.id, porting.phone_number);
-    if let Some(code) = &porting.declined_code {
+    if let Some(Some(code)) = &porting.declined_code {
         summary.push_str(&format!(" (code {code})"));
     }
     summary
 }
 
+/// What `plan_updated` reads of a plan's `previousData`: members every
+/// revision of `PlanPreviousData` has alike.
+#[derive(Debug)]
+pub struct PlanBefore<'a> {
+    name: Option<&'a str>,
+    status: Option<&'a v2025_05_22::PlanStatus>,
+    price: Option<&'a v2025_05_22::Price>,
+    description: Option<Option<&'a str>>,
+}
+
+/// `PlanBefore` from each revision of `PlanPreviousData`.
+macro_rules! plan_before_from {
+    ($($revision:ident),+) => {$(
+        impl<'a> From<&'a $revision::PlanPreviousData> for PlanBefore<'a> {
+            fn from(previous: &'a $revision::PlanPreviousData) -> Self {
+                Self {
+                    name: previous.name.as_deref(),
+                    status: previous.status.as_ref(),
+                    price: previous.price.as_ref(),
+                    description: previous.description.as_ref().map(Option::as_deref),
+                }
+            }
+        }
+    )+};
+}
+plan_before_from!(v2024_08_29, v2025_05_22);
+
 /// A plan changed: what it is now, and what `previousData` says it was.
 pub fn plan_updated(
-    plan: &v2025_05_22::Plan,
-    previous: Option<&v2025_05_22::PlanPreviousData>,
+    id: &str,
+    name: &str,
+    status: &v2025_05_22::PlanStatus,
+    price: &v2025_05_22::Price,
+    previous: Option<PlanBefore<'_>>,
 ) -> String {
     let mut summary = format!(
-        "plan {} \"{}\" is {}, price {} {}",
-        plan.id, plan.name, plan.status, plan.price.amount, plan.price.currency
+        "plan {id} \"{name}\" is {status}, price {} {}",
+        price.amount, price.currency
     );
     let Some(previous) = previous else {
         summary.push_str("; no previousData");
@@ -351,16 +403,16 @@ pub fn plan_updated(
     };
     // Only the fields that changed are present.
     let mut changes = Vec::new();
-    if let Some(name) = &previous.name {
+    if let Some(name) = previous.name {
         changes.push(format!("name \"{name}\""));
     }
-    if let Some(status) = &previous.status {
+    if let Some(status) = previous.status {
         changes.push(format!("status {status}"));
     }
-    if let Some(price) = &previous.price {
+    if let Some(price) = previous.price {
         changes.push(format!("price {} {}", price.amount, price.currency));
     }
-    match &previous.description {
+    match previous.description {
         Some(Some(description)) => changes.push(format!("description \"{description}\"")),
         Some(None) => changes.push("description null".to_owned()),
         None => {}
