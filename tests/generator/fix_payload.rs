@@ -667,3 +667,85 @@ fn two_payloads_needing_the_same_change_get_it_once() {
     assert_eq!(changed(&before, &after), [PORT_OUT_FILE]);
     assert_generates_and_fits(&scratch, &payload);
 }
+
+#[test]
+fn a_value_of_an_enum_listed_as_a_block_or_patched_goes_into_that_list() {
+    let scratch = scratch("enum-lists");
+    let newest = resolved(&scratch)
+        .versions
+        .last()
+        .expect("versions")
+        .date
+        .clone();
+    // The newest version adds a value to `simType` by a patch.
+    let patch_file = format!("{newest}/enums/simType.yaml");
+    let patch = "patch:\n  add: [uSIM] # since this version\n";
+    let enums_dir = spec_dir(&scratch).join(&newest).join("enums");
+    std::fs::create_dir_all(enums_dir).expect("create");
+    std::fs::write(spec_dir(&scratch).join(&patch_file), patch).expect("write");
+    let mut plan_payload = example(&scratch, &newest, "com.gigs.plan.updated");
+    plan_payload["data"]["simTypes"] = json!(["iSIM"]);
+
+    // `project.type` lists its values as a block of `- value:` items.
+    let mut project_payload = example(&scratch, "2024-08-29", "com.gigs.project.updated");
+    project_payload["data"]["type"] = json!("staging");
+    let project_file = spec_dir(&scratch).join("2024-08-29/objects/project.yaml");
+    let project_before = std::fs::read_to_string(&project_file).expect("read");
+
+    assert!(fix(&scratch, &[&plan_payload, &project_payload]).all_described);
+    assert_generates_and_fits(&scratch, &plan_payload);
+    assert_generates_and_fits(&scratch, &project_payload);
+    assert_eq!(
+        std::fs::read_to_string(spec_dir(&scratch).join(&patch_file)).expect("read"),
+        "patch:\n  add: [uSIM, iSIM] # since this version\n"
+    );
+    let test_item = project_before
+        .lines()
+        .position(|line| line == "        description: A project for trying things out.")
+        .expect("the last item of project.type");
+    assert_inserted(
+        &project_before,
+        &std::fs::read_to_string(&project_file).expect("read"),
+        test_item + 2,
+        &["      - staging"],
+    );
+}
+
+#[test]
+fn a_member_the_envelope_lacks_goes_into_the_envelope_of_the_version_and_previous_values_into_the_object()
+ {
+    let scratch = scratch("envelope");
+    let newest = resolved(&scratch)
+        .versions
+        .last()
+        .expect("versions")
+        .date
+        .clone();
+    let mut payload = example(&scratch, &newest, "com.gigs.addon.updated");
+    payload["traceId"] = json!("trc_1");
+    payload["previousData"] = json!({"promotion": "spring"});
+    let fixes = planned(&scratch, &payload).expect("planned");
+    let files: Vec<(&str, PathBuf)> = fixes
+        .changes
+        .iter()
+        .map(|change| (change.path.as_str(), change.span.file.clone()))
+        .collect();
+    let envelope = resolved(&scratch)
+        .versions
+        .last()
+        .expect("versions")
+        .envelope_file
+        .clone();
+    assert_eq!(
+        files,
+        [
+            (
+                "previousData.promotion",
+                PathBuf::from("2024-08-29/objects/addon.yaml")
+            ),
+            ("traceId", envelope),
+        ]
+    );
+    assert!(fix(&scratch, &[&payload]).all_described);
+    assert_generates_and_fits(&scratch, &payload);
+}

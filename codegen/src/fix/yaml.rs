@@ -396,9 +396,7 @@ impl YamlText {
         let index = self.original(line)?;
         let text = self.line(index).to_owned();
         let from = column.saturating_sub(1).min(text.len());
-        let start = text[from..]
-            .find(|c: char| c == '[' || c == '-')
-            .map(|offset| from + offset);
+        let start = text[from..].find(['[', '-']).map(|offset| from + offset);
         match start.and_then(|at| text[at..].chars().next().map(|c| (at, c))) {
             Some((at, '[')) => self.append_to_flow_list(index, at, item),
             Some((_, '-')) => self.append_to_block_list(index, item),
