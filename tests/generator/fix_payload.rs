@@ -28,6 +28,12 @@ fn resolved(scratch: &Scratch) -> Spec {
     }
 }
 
+/// The newest version of the scratch spec.
+fn newest(scratch: &Scratch) -> String {
+    let spec = resolved(scratch);
+    spec.versions.last().expect("versions").date.clone()
+}
+
 /// The spec's example of `event_type` in `version`.
 fn example(scratch: &Scratch, version: &str, event_type: &str) -> Value {
     let spec = resolved(scratch);
@@ -325,7 +331,7 @@ fn an_unknown_object_gets_object_files_for_its_members_recursively() {
         FieldKind::Value(TypeRef::Boolean)
     );
     // Later versions inherit the object with its new field.
-    let newest = spec.versions.last().expect("versions").date.clone();
+    let newest = newest(&scratch);
     assert_eq!(
         field_of(&spec, &newest, "PortOutCredentials", "carrier").kind,
         carrier.kind
@@ -428,12 +434,7 @@ fn an_unknown_union_kind_is_added_with_its_members() {
 #[test]
 fn a_field_defined_in_an_earlier_version_is_changed_there_and_holds_after() {
     let scratch = scratch("earlier");
-    let newest = resolved(&scratch)
-        .versions
-        .last()
-        .expect("versions")
-        .date
-        .clone();
+    let newest = newest(&scratch);
     assert_ne!(newest, "2024-08-29");
     let field = strict_string_field(&scratch, &newest, "PortOutCredentials");
     let mut payload = example(&scratch, &newest, PORT_OUT);
@@ -461,8 +462,7 @@ fn a_field_defined_in_an_earlier_version_is_changed_there_and_holds_after() {
 #[test]
 fn a_field_a_later_version_defines_anew_is_changed_where_the_payloads_version_has_it() {
     let scratch = scratch("redefined");
-    let spec = resolved(&scratch);
-    let newest = spec.versions.last().expect("versions").date.clone();
+    let newest = newest(&scratch);
     let field = strict_string_field(&scratch, "2024-08-29", "PortOutCredentials");
     let patch_file = format!("{newest}/objects/portOutCredentials.yaml");
     assert!(!spec_dir(&scratch).join(&patch_file).exists());
@@ -671,12 +671,7 @@ fn two_payloads_needing_the_same_change_get_it_once() {
 #[test]
 fn a_value_of_an_enum_listed_as_a_block_or_patched_goes_into_that_list() {
     let scratch = scratch("enum-lists");
-    let newest = resolved(&scratch)
-        .versions
-        .last()
-        .expect("versions")
-        .date
-        .clone();
+    let newest = newest(&scratch);
     // The newest version adds a value to `simType` by a patch.
     let patch_file = format!("{newest}/enums/simType.yaml");
     let patch = "patch:\n  add: [uSIM] # since this version\n";
@@ -715,12 +710,7 @@ fn a_value_of_an_enum_listed_as_a_block_or_patched_goes_into_that_list() {
 fn a_member_the_envelope_lacks_goes_into_the_envelope_of_the_version_and_previous_values_into_the_object()
  {
     let scratch = scratch("envelope");
-    let newest = resolved(&scratch)
-        .versions
-        .last()
-        .expect("versions")
-        .date
-        .clone();
+    let newest = newest(&scratch);
     let mut payload = example(&scratch, &newest, "com.gigs.addon.updated");
     payload["traceId"] = json!("trc_1");
     payload["previousData"] = json!({"promotion": "spring"});
