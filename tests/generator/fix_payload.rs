@@ -588,6 +588,7 @@ fn a_body_that_is_no_gigs_event_changes_nothing() {
         json!({"hello": "world"}),
         json!([1, 2]),
         json!({"object": "plan", "type": PORT_OUT, "data": {}}),
+        json!({"object": "event", "type": PORT_OUT, "data": null}),
         without_data,
     ] {
         let error = planned(&scratch, &body).expect_err("refused");

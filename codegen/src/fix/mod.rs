@@ -91,7 +91,7 @@ impl fmt::Display for FixError {
                 f,
                 "not a Gigs event envelope ({why}); nothing changed. \
                  --fix takes the body of a Gigs webhook: a JSON object with \
-                 `\"object\": \"event\"`, a `type` and `data`"
+                 `\"object\": \"event\"`, a string `type` and an object `data`"
             ),
             Self::VersionNotInSpec(version) => write!(
                 f,
@@ -110,8 +110,11 @@ impl fmt::Display for FixError {
                      \"Events\", shows how), then fix again for its fields"
                 )
             }
+            Self::CannotEdit { span, message } if span.file.as_os_str().is_empty() => {
+                write!(f, "{message}; nothing changed")
+            }
             Self::CannotEdit { span, message } => {
-                write!(f, "{span}: {message}; nothing changed")
+                write!(f, "spec/{span}: {message}; nothing changed")
             }
         }
     }
@@ -190,7 +193,8 @@ pub fn plan(
     })
 }
 
-/// A Gigs event: an object with `"object": "event"`, a string `type` and `data`.
+/// A Gigs event: an object with `"object": "event"`, a string `type` and
+/// an object `data`.
 fn check_envelope(payload: &Value) -> Result<(), FixError> {
     let Some(map) = payload.as_object() else {
         return Err(FixError::NotAnEnvelope(
@@ -207,8 +211,10 @@ fn check_envelope(payload: &Value) -> Result<(), FixError> {
             "it has no string `type`".to_owned(),
         ));
     }
-    if !map.contains_key("data") {
-        return Err(FixError::NotAnEnvelope("it has no `data`".to_owned()));
+    if !map.get("data").is_some_and(Value::is_object) {
+        return Err(FixError::NotAnEnvelope(
+            "its `data` is not the object the event is about".to_owned(),
+        ));
     }
     Ok(())
 }
