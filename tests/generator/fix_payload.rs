@@ -714,7 +714,9 @@ fn a_member_the_envelope_lacks_goes_into_the_envelope_of_the_version_and_previou
     let newest = newest(&scratch);
     let mut payload = example(&scratch, &newest, "com.gigs.addon.updated");
     payload["traceId"] = json!("trc_1");
+    // The same new field in the object and in its previous values: added once.
     payload["previousData"] = json!({"promotion": "spring"});
+    payload["data"]["promotion"] = json!("summer");
     let fixes = planned(&scratch, &payload).expect("planned");
     let files: Vec<(&str, PathBuf)> = fixes
         .changes
@@ -731,7 +733,7 @@ fn a_member_the_envelope_lacks_goes_into_the_envelope_of_the_version_and_previou
         files,
         [
             (
-                "previousData.promotion",
+                "data.promotion",
                 PathBuf::from("2024-08-29/objects/addon.yaml")
             ),
             ("traceId", envelope),

@@ -166,18 +166,18 @@ pub fn plan(
     let changes = planner
         .changes
         .iter()
-        .map(|(file, line, path, what, notes)| Change {
+        .map(|planned| Change {
             span: Span::at(
-                file,
+                &planned.file,
                 planner
                     .files
-                    .get(file)
-                    .map_or(0, |text| text.line_number(*line)),
+                    .get(&planned.file)
+                    .map_or(0, |text| text.line_number(planned.line)),
                 0,
             ),
-            path: path.clone(),
-            what: what.clone(),
-            notes: notes.clone(),
+            path: planned.path.clone(),
+            what: planned.what.clone(),
+            notes: planned.notes.clone(),
         })
         .collect();
     Ok(Fixes {
@@ -231,8 +231,14 @@ fn taken_names(spec: &Spec) -> BTreeSet<String> {
     taken
 }
 
-/// A change recorded while planning: file, line, path, what, notes.
-type Planned = (PathBuf, LineId, String, String, Vec<String>);
+/// A change as planned: its line is known by id until every edit is made.
+struct Planned {
+    file: PathBuf,
+    line: LineId,
+    path: String,
+    what: String,
+    notes: Vec<String>,
+}
 
 /// Where a new field goes: a file and the mapping's keys in it.
 struct Target {
@@ -277,7 +283,7 @@ impl Planner<'_> {
                         continue;
                     };
                     let entry = new_fields
-                        .entry((site.clone(), key.clone()))
+                        .entry((self.defining_site(site), key.clone()))
                         .or_insert_with(|| (finding.path.clone(), Vec::new()));
                     entry.1.push(value);
                 }
@@ -314,6 +320,18 @@ impl Planner<'_> {
             self.add_union_kind(&union, &kind, &path, &objects)?;
         }
         Ok(left)
+    }
+
+    /// The site whose definition a field is added to: an object's previous
+    /// values are the object's fields.
+    fn defining_site(&self, site: &Site) -> Site {
+        if let Site::Object(name) = site
+            && let Some(object) = self.version.object(name)
+            && let ObjectOrigin::PreviousValues(data) = &object.origin
+        {
+            return Site::Object(data.clone());
+        }
+        site.clone()
     }
 
     fn text(&mut self, file: &Path) -> Result<&mut YamlText, FixError> {
@@ -363,13 +381,13 @@ impl Planner<'_> {
             _ => "the payload leaves it out",
         };
         let notes = self.later_definitions(owner, wire, span);
-        self.changes.push((
-            span.file.clone(),
+        self.changes.push(Planned {
+            file: span.file.clone(),
             line,
-            finding.path.clone(),
-            format!("`{key}: {value}` on `{wire}`: {why}"),
+            path: finding.path.clone(),
+            what: format!("`{key}: {value}` on `{wire}`: {why}"),
             notes,
-        ));
+        });
         Ok(())
     }
 
@@ -420,7 +438,7 @@ impl Planner<'_> {
                     ObjectOrigin::Spec => {
                         Some(self.object_target(&object.last_changed_in, &object.spec_name))
                     }
-                    ObjectOrigin::PreviousValues(data) => self.target(&Site::Object(data.clone())),
+                    ObjectOrigin::PreviousValues(_) => self.target(&self.defining_site(site)),
                     ObjectOrigin::UnionVariant(union) => {
                         let TypeDef::Union(union) = self.version.types.get(union)? else {
                             return None;
@@ -500,16 +518,16 @@ impl Planner<'_> {
             ));
         }
         notes.extend(new_object_notes(&version_dir, &new_objects));
-        self.changes.push((
-            target.file.clone(),
+        self.changes.push(Planned {
+            file: target.file.clone(),
             line,
-            path.to_owned(),
-            format!(
+            path: path.to_owned(),
+            what: format!(
                 "new optional field `{key}` of type `{}`",
                 self.type_expr_preview(&member)
             ),
             notes,
-        ));
+        });
         Ok(())
     }
 
@@ -675,13 +693,13 @@ impl Planner<'_> {
             }
         };
         let line = result.map_err(|error| Self::cannot_edit(&file, error))?;
-        self.changes.push((
+        self.changes.push(Planned {
             file,
             line,
-            path.to_owned(),
-            format!("new value `{value}` of the enum {enum_name}"),
-            Vec::new(),
-        ));
+            path: path.to_owned(),
+            what: format!("new value `{value}` of the enum {enum_name}"),
+            notes: Vec::new(),
+        });
         Ok(())
     }
 
@@ -739,11 +757,11 @@ impl Planner<'_> {
             .text(&file)?
             .append_entry(&["variants"], &lines)
             .map_err(|error| Self::cannot_edit(&file, error))?;
-        self.changes.push((
+        self.changes.push(Planned {
             file,
             line,
-            path.to_owned(),
-            format!(
+            path: path.to_owned(),
+            what: format!(
                 "new kind `{kind}` of the union {union_name}{}",
                 match members.len() {
                     0 => String::new(),
@@ -752,7 +770,7 @@ impl Planner<'_> {
                 }
             ),
             notes,
-        ));
+        });
         Ok(())
     }
 }
