@@ -8,6 +8,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::dates;
+use crate::diagnostic::Span;
 use crate::ir::{EventDef, Field, FieldKind, Spec, TypeDef, TypeRef, UnionDef, Version};
 
 /// What kind of mismatch a finding is.
@@ -46,6 +47,32 @@ pub struct Finding {
     pub kind: FindingKind,
     /// What is wrong, in words.
     pub message: String,
+    /// The definition it concerns, where the spec would change to describe
+    /// the payload; `None` when no change of the spec describes it.
+    pub site: Option<Site>,
+}
+
+/// The definition a finding concerns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Site {
+    /// A field (null where it is not nullable, or missing): the field as
+    /// defined in the version, in the object with this Rust name (`None`:
+    /// the envelope).
+    Field {
+        owner: Option<String>,
+        wire: String,
+        span: Span,
+    },
+    /// The members of the object with this Rust name (a field it lacks).
+    Object(String),
+    /// The envelope's members.
+    Envelope,
+    /// The members of a union's kind that has none besides its tag.
+    UnitKind { union: String, kind: String },
+    /// The enum with this Rust name (a value it does not list).
+    Enum(String),
+    /// The union with this Rust name (a kind it does not list).
+    Union(String),
 }
 
 /// `data.simTypes[0]`.
@@ -119,6 +146,7 @@ pub fn check_payload(spec: &Spec, payload: &Value) -> PayloadReport {
                 "API version `{}` is not in the spec",
                 named_version.unwrap_or_default()
             ),
+            site: None,
         });
         return report;
     };
@@ -135,6 +163,7 @@ pub fn check_payload(spec: &Spec, payload: &Value) -> PayloadReport {
                 Some(kind) => format!("event type `{kind}` is not in version {}", version.date),
                 None => "the payload has no string `type`".to_owned(),
             },
+            site: None,
         }),
     }
     report
@@ -159,11 +188,22 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn report(&mut self, path: &[PathStep], kind: FindingKind, message: String) {
+        self.report_at(path, kind, message, None);
+    }
+
+    fn report_at(
+        &mut self,
+        path: &[PathStep],
+        kind: FindingKind,
+        message: String,
+        site: Option<Site>,
+    ) {
         self.findings.push(Finding {
             path: render(path),
             steps: path.to_vec(),
             kind,
             message,
+            site,
         });
     }
 
@@ -176,34 +216,60 @@ impl Checker<'_> {
             );
             return;
         };
-        self.fields(&event.fields, map, &[]);
+        self.fields(&event.fields, map, &[], None);
     }
 
-    /// Every field of an object, then the keys no field names.
-    fn fields(&mut self, fields: &[Field], map: &Map<String, Value>, path: &[PathStep]) {
+    /// Every field of an object (`None`: the envelope), then the keys no
+    /// field names.
+    fn fields(
+        &mut self,
+        fields: &[Field],
+        map: &Map<String, Value>,
+        path: &[PathStep],
+        owner: Option<&str>,
+    ) {
         for field in fields {
             let field_path = child(path, PathStep::Field(field.wire_name.clone()));
-            self.field(field, map.get(&field.wire_name), &field_path);
+            self.field(field, map.get(&field.wire_name), &field_path, owner);
         }
-        self.unknown_fields(map, fields, path, None);
+        let site = match owner {
+            Some(object) => Site::Object(object.to_owned()),
+            None => Site::Envelope,
+        };
+        self.unknown_fields(map, fields, path, None, site);
     }
 
-    fn field(&mut self, field: &Field, found: Option<&Value>, path: &[PathStep]) {
+    fn field(
+        &mut self,
+        field: &Field,
+        found: Option<&Value>,
+        path: &[PathStep],
+        owner: Option<&str>,
+    ) {
+        let site = || {
+            Some(Site::Field {
+                owner: owner.map(str::to_owned),
+                wire: field.wire_name.clone(),
+                span: field.span.clone(),
+            })
+        };
         match (found, &field.kind) {
             (None, _) if field.presence.is_required() => {
-                self.report(
+                self.report_at(
                     path,
                     FindingKind::MissingField,
                     "required field is missing".to_owned(),
+                    site(),
                 );
             }
             (None, _) => {}
             (Some(Value::Null), _) if field.presence.is_nullable() => {}
             (Some(Value::Null), _) => {
-                self.report(
+                self.report_at(
                     path,
                     FindingKind::UnexpectedNull,
                     "is null, but the field is not nullable".to_owned(),
+                    site(),
                 );
             }
             (Some(value), FieldKind::Const(constant)) => {
@@ -264,11 +330,11 @@ impl Checker<'_> {
                     );
                     return;
                 };
-                self.fields(&object.fields, map, path);
+                self.fields(&object.fields, map, path, Some(&object.rust_name));
             }
             Some(TypeDef::Enum(enum_def)) => match value.as_str() {
                 Some(text) if enum_def.values.iter().any(|listed| listed.wire == text) => {}
-                Some(text) => self.report(
+                Some(text) => self.report_at(
                     path,
                     FindingKind::UnknownEnumValue,
                     format!(
@@ -281,6 +347,7 @@ impl Checker<'_> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
+                    Some(Site::Enum(enum_def.rust_name.clone())),
                 ),
                 None => self.report(
                     path,
@@ -331,9 +398,15 @@ impl Checker<'_> {
         match union.variant(kind) {
             Some(variant) => match &variant.payload {
                 Some(payload) => self.named(payload, value, path),
-                None => self.unknown_fields(map, &[], path, Some(&union.tag)),
+                None => {
+                    let site = Site::UnitKind {
+                        union: union.rust_name.clone(),
+                        kind: kind.clone(),
+                    };
+                    self.unknown_fields(map, &[], path, Some(&union.tag), site);
+                }
             },
-            None => self.report(
+            None => self.report_at(
                 &tag_path,
                 FindingKind::UnknownEnumValue,
                 format!(
@@ -346,6 +419,7 @@ impl Checker<'_> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                Some(Site::Union(union.rust_name.clone())),
             ),
         }
     }
@@ -357,16 +431,18 @@ impl Checker<'_> {
         fields: &[Field],
         path: &[PathStep],
         also_known: Option<&str>,
+        site: Site,
     ) {
         for key in map.keys() {
             let known = fields.iter().any(|field| &field.wire_name == key)
                 || also_known == Some(key.as_str());
             if !known {
                 let full = child(path, PathStep::Field(key.clone()));
-                self.report(
+                self.report_at(
                     &full,
                     FindingKind::UnknownField,
                     "field not in the spec".to_owned(),
+                    Some(site.clone()),
                 );
             }
         }

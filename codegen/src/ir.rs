@@ -5,6 +5,7 @@
 //! checker and the version diff only read it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use crate::diagnostic::Span;
 
@@ -29,6 +30,9 @@ pub struct Version {
     pub types: BTreeMap<String, TypeDef>,
     /// Events, sorted by type.
     pub events: Vec<EventDef>,
+    /// The latest file up to this version that defines or patches the
+    /// envelope: where a member it lacks is added.
+    pub envelope_file: PathBuf,
 }
 
 impl Version {
@@ -71,6 +75,9 @@ pub struct ObjectDef {
     /// Whether the spec defines it, or the generator derived it.
     pub origin: ObjectOrigin,
     pub span: Span,
+    /// The latest file up to this version that defines or patches it (for a
+    /// union's kind, the union's file): where a field it lacks is added.
+    pub last_changed_in: PathBuf,
 }
 
 /// Where an object comes from.
@@ -187,7 +194,19 @@ pub struct EnumDef {
     pub rust_name: String,
     pub description: String,
     pub values: Vec<EnumValue>,
+    /// Where its values are listed.
     pub span: Span,
+    pub source: EnumSource,
+}
+
+/// Where an enum is defined: where a value it lacks is added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnumSource {
+    /// An enum file; the latest file up to this version that defines or
+    /// patches it.
+    Named { last_changed_in: PathBuf },
+    /// A field's `enum:` list, at the enum's span.
+    Inline,
 }
 
 /// One value of an enum.

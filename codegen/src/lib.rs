@@ -15,6 +15,7 @@ pub mod diff;
 mod docs;
 mod emit;
 mod example;
+pub mod fix;
 mod hints;
 pub mod ir;
 pub mod load;

@@ -8,6 +8,7 @@
 mod bad_specs;
 mod check_payload;
 mod drift;
+mod fix_payload;
 mod obstacle_snapshot;
 mod spec_mutations;
 mod versions;

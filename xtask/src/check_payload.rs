@@ -15,6 +15,14 @@ pub struct Payload {
     pub body: Result<Vec<u8>, String>,
 }
 
+impl Payload {
+    /// The body as JSON, or why it cannot be read as JSON.
+    pub fn json(&self) -> Result<serde_json::Value, String> {
+        let bytes = self.body.as_ref().map_err(Clone::clone)?;
+        serde_json::from_slice(bytes).map_err(|error| error.to_string())
+    }
+}
+
 /// Checks each file; returns whether every one is fully described.
 pub fn run(root: &Path, files: &[PathBuf]) -> anyhow::Result<bool> {
     run_payloads(root, &read_files(files))
@@ -41,12 +49,9 @@ pub fn run_payloads(root: &Path, payloads: &[Payload]) -> anyhow::Result<bool> {
         }
     };
     let mut all_described = true;
-    for Payload { name, body } in payloads {
-        let payload: serde_json::Value = match body
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|bytes| serde_json::from_slice(bytes).map_err(|error| error.to_string()))
-        {
+    for payload in payloads {
+        let name = &payload.name;
+        let payload = match payload.json() {
             Ok(payload) => payload,
             Err(error) => {
                 println!("{name}: cannot read as JSON: {error}");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{check_payload, versions};
+use xtask::{check_payload, fix_payload, versions};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Maintainer commands of gigs-events")]
@@ -31,6 +31,17 @@ enum Command {
     },
     /// Check captured payloads against the spec: unknown fields and enum
     /// values, type mismatches. Exits 0 only when every payload is fully described.
+    ///
+    /// With --fix, change the spec so that each payload fits its version,
+    /// where the definition in force at that version is written: `nullable:
+    /// true` for a null, `required: false` for a missing field, a new
+    /// optional field typed from the value (`json` when the value says too
+    /// little, a new object file for an object), a new enum value or union
+    /// kind. Prints each change with its file and line; keeps the files'
+    /// comments and style; writes nothing unless every change is planned
+    /// and the changed spec generates. Changes nothing for a body that is
+    /// not a Gigs event, or of an event type or version the spec lacks.
+    /// Wrong types are reported, not changed.
     CheckPayload {
         /// JSON files, each one webhook body.
         #[arg(required_unless_present = "inbox")]
@@ -40,6 +51,13 @@ enum Command {
         /// feature (SQLite) the first time.
         #[arg(long, value_name = "DB")]
         inbox: Option<PathBuf>,
+        /// Change the spec so that the payloads fit (see above); then run
+        /// `cargo xtask regen`, or pass --regen.
+        #[arg(long)]
+        fix: bool,
+        /// After --fix changed the spec, regenerate `generated/` and `docs/`.
+        #[arg(long, requires = "fix")]
+        regen: bool,
     },
     /// Show what changed between two API versions, for code receiving webhooks.
     Diff {
@@ -75,7 +93,19 @@ fn main() -> ExitCode {
         Command::NewVersion { date } => {
             versions::new_version(&root, &date).map(|()| ExitCode::SUCCESS)
         }
-        Command::CheckPayload { files, inbox } => check_payloads(&root, &files, inbox.as_deref()),
+        Command::CheckPayload {
+            files,
+            inbox,
+            fix,
+            regen,
+        } => {
+            let mode = match (fix, regen) {
+                (false, _) => Mode::Check,
+                (true, false) => Mode::Fix,
+                (true, true) => Mode::FixAndRegen,
+            };
+            check_payloads(&root, &files, inbox.as_deref(), mode)
+        }
         Command::Diff { from, to } => versions::diff(&root, &from, &to).map(|ok| {
             if ok {
                 ExitCode::SUCCESS
@@ -110,11 +140,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `check-payload` does with the payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Check,
+    /// `--fix`.
+    Fix,
+    /// `--fix --regen`.
+    FixAndRegen,
+}
+
 /// `check-payload`: the files, then the inbox's dead letters.
 fn check_payloads(
     root: &Path,
     files: &[PathBuf],
     inbox: Option<&Path>,
+    mode: Mode,
 ) -> anyhow::Result<ExitCode> {
     #[cfg(not(feature = "inbox"))]
     if inbox.is_some() {
@@ -126,12 +167,35 @@ fn check_payloads(
     if let Some(db) = inbox {
         payloads.extend(check_payload::dead_letters(db)?);
     }
-    let all_described = check_payload::run_payloads(root, &payloads)?;
+    let all_described = match mode {
+        Mode::Check => check_payload::run_payloads(root, &payloads)?,
+        Mode::Fix | Mode::FixAndRegen => fix_payloads(root, &payloads, mode)?,
+    };
     Ok(if all_described {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `check-payload --fix [--regen]`: whether every payload fits now.
+fn fix_payloads(
+    root: &Path,
+    payloads: &[check_payload::Payload],
+    mode: Mode,
+) -> anyhow::Result<bool> {
+    let outcome = fix_payload::run(root, payloads)?;
+    let count = outcome.written.len();
+    if count == 0 {
+        return Ok(outcome.all_described);
+    }
+    let files = if count == 1 { "file" } else { "files" };
+    if mode == Mode::FixAndRegen {
+        println!("{count} spec {files} changed; regenerating");
+        return Ok(regen::run(root, false)? == ExitCode::SUCCESS && outcome.all_described);
+    }
+    println!("{count} spec {files} changed; run `cargo xtask regen` to regenerate the crate");
+    Ok(outcome.all_described)
 }
 
 /// Runs this same command line again, built with the `inbox` feature:

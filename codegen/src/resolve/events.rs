@@ -278,6 +278,7 @@ impl VersionResolver<'_> {
             fields,
             origin: ObjectOrigin::PreviousValues(data.to_owned()),
             span: object.span.clone(),
+            last_changed_in: object.last_changed_in.clone(),
         };
         self.types.insert(name.clone(), TypeDef::Object(partial));
         name

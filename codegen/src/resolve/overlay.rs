@@ -28,6 +28,8 @@ pub(super) struct FieldDraft {
 #[derive(Debug, Clone)]
 pub(super) struct ObjectDraft {
     pub file: PathBuf,
+    /// The latest file that defines or patches it: where a field is added.
+    pub last_file: PathBuf,
     pub description: Option<Spanned<String>>,
     pub fields: Vec<FieldDraft>,
 }
@@ -36,6 +38,8 @@ pub(super) struct ObjectDraft {
 #[derive(Debug, Clone)]
 pub(super) struct EnumDraft {
     pub file: PathBuf,
+    /// The latest file that defines or patches it: where a value is added.
+    pub last_file: PathBuf,
     pub description: Option<Spanned<String>>,
     pub values: Vec<(Spanned<EnumValueSpec>, PathBuf)>,
     pub span: Span,
@@ -223,11 +227,13 @@ fn object_draft(
         }
         (Some(patch), _) => {
             let mut draft = patch_base(previous, &file.path, &file.name, "fields", diagnostics)?;
+            draft.last_file = file.path.clone();
             patch_object(&mut draft, patch, file, diagnostics);
             Some(draft)
         }
         (None, Some(fields)) => Some(ObjectDraft {
             file: file.path.clone(),
+            last_file: file.path.clone(),
             description: content.description.clone(),
             fields: field_drafts(fields, &file.path),
         }),
@@ -347,6 +353,7 @@ fn enum_draft(
         }
         (Some(patch), _) => {
             let mut draft = patch_base(previous, &file.path, &file.name, "values", diagnostics)?;
+            draft.last_file = file.path.clone();
             if let Some(description) = &patch.description {
                 draft.description = Some(description.clone());
             }
@@ -375,6 +382,7 @@ fn enum_draft(
         }
         (None, Some(values)) => Some(EnumDraft {
             file: file.path.clone(),
+            last_file: file.path.clone(),
             description: content.description.clone(),
             values: with_file(&values.value),
             span: span_of(&file.path, values),

@@ -172,6 +172,7 @@ impl VersionResolver<'_> {
                 fields,
                 origin: ObjectOrigin::UnionVariant(union.to_owned()),
                 span: Span::file(&file.path),
+                last_changed_in: file.path.clone(),
             }),
         );
     }

@@ -14,8 +14,8 @@ use super::type_expr::{TypeExpr, ValueExpr, parse_type_expr};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::hints::closest;
 use crate::ir::{
-    EnumDef, EnumValue, Field, FieldKind, ObjectDef, ObjectOrigin, Presence, TypeDef, TypeRef,
-    Version,
+    EnumDef, EnumSource, EnumValue, Field, FieldKind, ObjectDef, ObjectOrigin, Presence, TypeDef,
+    TypeRef, Version,
 };
 use crate::names;
 use crate::spec::{EnumValueSpec, FieldSpec};
@@ -75,6 +75,7 @@ impl<'a> VersionResolver<'a> {
                     fields,
                     origin: ObjectOrigin::Spec,
                     span: Span::file(&draft.file),
+                    last_changed_in: draft.last_file.clone(),
                 }),
             );
         }
@@ -94,6 +95,11 @@ impl<'a> VersionResolver<'a> {
             payload_members: envelope.payload_members(),
             types: self.types,
             events,
+            envelope_file: drafts
+                .envelope
+                .as_ref()
+                .map(|draft| draft.last_file.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -209,6 +215,9 @@ impl<'a> VersionResolver<'a> {
                 description,
                 values,
                 span: draft.span.clone(),
+                source: EnumSource::Named {
+                    last_changed_in: draft.last_file.clone(),
+                },
             }),
         );
     }
@@ -511,6 +520,7 @@ impl<'a> VersionResolver<'a> {
                 description,
                 values: resolved,
                 span: enum_span,
+                source: EnumSource::Inline,
             }),
         );
         Some(enum_name)
