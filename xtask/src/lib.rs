@@ -1,5 +1,7 @@
 //! The library side of `cargo xtask`, shared with the drift test.
 
 pub mod check_payload;
+#[cfg(feature = "inbox")]
+pub mod inbox;
 pub mod sync;
 pub mod versions;

@@ -35,11 +35,12 @@ enum Command {
         /// JSON files, each one webhook body.
         #[arg(required_unless_present = "inbox")]
         files: Vec<PathBuf>,
-        /// Also check the dead letters of this receiver inbox (the example
-        /// receiver's SQLite database). Builds xtask with its `inbox`
-        /// feature (SQLite) the first time.
-        #[arg(long, value_name = "DB")]
-        inbox: Option<PathBuf>,
+        /// Also check the dead letters of this receiver inbox: gigs-receiver's
+        /// SQLite file, or its PostgreSQL database as a `postgres://` URL or
+        /// `key=value` connection string. Builds xtask with its `inbox`
+        /// feature the first time.
+        #[arg(long, value_name = "DB_OR_URL")]
+        inbox: Option<String>,
     },
     /// Show what changed between two API versions, for code receiving webhooks.
     Diff {
@@ -111,11 +112,7 @@ fn main() -> ExitCode {
 }
 
 /// `check-payload`: the files, then the inbox's dead letters.
-fn check_payloads(
-    root: &Path,
-    files: &[PathBuf],
-    inbox: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
+fn check_payloads(root: &Path, files: &[PathBuf], inbox: Option<&str>) -> anyhow::Result<ExitCode> {
     #[cfg(not(feature = "inbox"))]
     if inbox.is_some() {
         return with_inbox_feature(root);
@@ -124,7 +121,7 @@ fn check_payloads(
     let mut payloads = check_payload::read_files(files);
     #[cfg(feature = "inbox")]
     if let Some(db) = inbox {
-        payloads.extend(check_payload::dead_letters(db)?);
+        payloads.extend(xtask::inbox::dead_letters(db)?);
     }
     let all_described = check_payload::run_payloads(root, &payloads)?;
     Ok(if all_described {
@@ -135,14 +132,14 @@ fn check_payloads(
 }
 
 /// Runs this same command line again, built with the `inbox` feature:
-/// reading SQLite needs it compiled in, which the other commands do not
-/// pay for.
+/// reading an inbox needs gigs-receiver (SQLite, PostgreSQL) compiled in,
+/// which the other commands do not pay for.
 #[cfg(not(feature = "inbox"))]
 fn with_inbox_feature(root: &Path) -> anyhow::Result<ExitCode> {
     use anyhow::Context as _;
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("reading an inbox needs SQLite: running xtask with its `inbox` feature");
+    eprintln!("reading an inbox needs its database client: running xtask with its `inbox` feature");
     let status = std::process::Command::new(cargo)
         .args([
             "run",
