@@ -33,6 +33,9 @@ const CLIENTS: usize = 32;
 /// Rounds over every setup.
 const ROUNDS: usize = 3;
 
+/// A delivery signed up front: its headers and body.
+type SignedDelivery = (Vec<(&'static str, String)>, Bytes);
+
 /// The receiver without an inbox: every verified delivery is acknowledged
 /// at once.
 struct Discard;
@@ -96,10 +99,7 @@ async fn start(setup: Setup, round: usize) -> (Vec<SocketAddr>, Option<TestInbox
 
 /// Posts every delivery, `CLIENTS` at a time, round-robin over `addrs`;
 /// the time until the last is acknowledged.
-async fn post_all(
-    addrs: &[SocketAddr],
-    deliveries: Arc<Vec<(Vec<(&'static str, String)>, Bytes)>>,
-) -> Duration {
+async fn post_all(addrs: &[SocketAddr], deliveries: Arc<Vec<SignedDelivery>>) -> Duration {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..CLIENTS)

@@ -153,13 +153,13 @@ impl Receiver {
         }
         // What can be checked without the body is, before reading it: an
         // unsigned flood costs no body reads.
-        if let Err(rejection) = self.check_headers(request.headers()) {
+        if let Some(rejection) = self.check_headers(request.headers()) {
             return rejection;
         }
         let (parts, body) = request.into_parts();
         let body = match self.read_body(&parts.headers, body).await {
             Ok(body) => body,
-            Err(rejection) => return rejection,
+            Err(rejection) => return *rejection,
         };
         if let Err(error) = self.webhook.verify(&parts.headers, &body) {
             eprintln!("rejected a delivery (401): {error}");
@@ -192,14 +192,15 @@ impl Receiver {
 
     /// The signature checks that do not need the body: headers present,
     /// timestamp fresh.
-    fn check_headers(&self, headers: &HeaderMap) -> Result<(), Response<Full<Bytes>>> {
+    /// The rejection, if they fail.
+    fn check_headers(&self, headers: &HeaderMap) -> Option<Response<Full<Bytes>>> {
         match self.webhook.verify(headers, b"") {
             Ok(()) | Err(VerifyError::NoMatchingSignature | VerifyError::MalformedSignature) => {
-                Ok(())
+                None
             }
             Err(error) => {
                 eprintln!("rejected a delivery (401): {error}");
-                Err(plain(StatusCode::UNAUTHORIZED, &error.to_string()))
+                Some(plain(StatusCode::UNAUTHORIZED, &error.to_string()))
             }
         }
     }
@@ -209,13 +210,13 @@ impl Receiver {
         &self,
         headers: &HeaderMap,
         body: Incoming,
-    ) -> Result<Bytes, Response<Full<Bytes>>> {
+    ) -> Result<Bytes, Box<Response<Full<Bytes>>>> {
         let limit = self.limits.body_limit;
         let too_large = || {
-            closing(plain(
+            Box::new(closing(plain(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("the body is over the limit of {limit} bytes"),
-            ))
+            )))
         };
         let declared = headers
             .get(CONTENT_LENGTH)
@@ -230,16 +231,16 @@ impl Receiver {
             Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
                 Err(too_large())
             }
-            Ok(Err(error)) => Err(closing(plain(
+            Ok(Err(error)) => Err(Box::new(closing(plain(
                 StatusCode::BAD_REQUEST,
                 &format!("the body could not be read: {error}"),
-            ))),
+            )))),
             Err(_) => {
                 eprintln!("closed a connection whose body took longer than the body timeout");
-                Err(closing(plain(
+                Err(Box::new(closing(plain(
                     StatusCode::REQUEST_TIMEOUT,
                     "the body took too long to arrive",
-                )))
+                ))))
             }
         }
     }

@@ -29,6 +29,47 @@
 //!    `cargo xtask regen`, rebuild and `replay` the dead letters.
 //!
 //! The binary's commands are in [`commands`], its settings in [`config`].
+//!
+//! # Closing the loop on a spec gap
+//!
+//! ```sh
+//! cargo run -p gigs-receiver -- dead-letters
+//! cargo xtask check-payload --inbox receiver.db   # what the spec is missing
+//! # edit spec/, then:
+//! cargo xtask regen
+//! GIGS_INBOX_PATH=receiver.db cargo run -p gigs-receiver -- replay
+//! ```
+//!
+//! # Trying it with curl
+//!
+//! A signature is `v1,` and the base64 of the HMAC-SHA256 of
+//! `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded
+//! part of the secret after `whsec_`. With the receiver serving
+//! (`GIGS_WEBHOOK_SECRET='whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD'
+//! GIGS_INBOX_PATH=receiver.db cargo run -p gigs-receiver`) and `openssl`,
+//! from the repository root:
+//!
+//! ```sh
+//! key=$(printf '%s' 'C2FVsBQIhrscChlQIMV+b5sSYspob7oD' | base64 -d | xxd -p -c 256)
+//! body=tests/fixtures/seeds/plan.updated.json
+//! id=msg_1 ts=$(date +%s)
+//! sig=$( { printf '%s.%s.' "$id" "$ts"; cat "$body"; } \
+//!     | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64 )
+//! curl -i http://127.0.0.1:3000/webhooks --data-binary @"$body" \
+//!     -H "webhook-id: $id" -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig"
+//! ```
+//!
+//! That answers `202` and the receiver prints what it handled:
+//!
+//! ```text
+//! com.gigs.plan.updated evt_0SNlurA049MEWV5gNTcQ5A07h3Ol: handled: plan pln_0SNlurA049MEWV3V0q7gjQbM4EVo "Gigs Global" is available, price 999 USD; no previousData
+//! ```
+//!
+//! Sending the same request again answers `202` too, without handling the
+//! event again. Changing a byte of the body answers `401` with
+//! `no matching webhook signature`; leaving out a header answers `401` with
+//! `missing webhook-id header (or svix-id)`; a request signed more than five
+//! minutes ago answers `401` with `webhook timestamp too old: …`.
 
 pub mod app;
 pub mod commands;

@@ -100,9 +100,7 @@ fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
             Ok(0) => return Some(received),
             Ok(n) => received.extend_from_slice(&buffer[..n]),
             Err(error) if error.kind() == ErrorKind::ConnectionReset => return Some(received),
-            Err(error)
-                if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
-            {
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 return None;
             }
             Err(error) => panic!("reading: {error}"),
@@ -118,7 +116,11 @@ fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
 fn idle_connections_do_not_stop_a_signed_delivery() {
     let store = TestInbox::new(Backend::Sqlite, "idle").unwrap();
     let receiver = start(&store, &[("GIGS_HEADER_TIMEOUT", "2")]);
-    assert!(receiver.inbox_line.starts_with("inbox "), "{}", receiver.inbox_line);
+    assert!(
+        receiver.inbox_line.starts_with("inbox "),
+        "{}",
+        receiver.inbox_line
+    );
     let mut idle: Vec<TcpStream> = (0..300)
         .map(|_| TcpStream::connect(receiver.addr).unwrap())
         .collect();
@@ -215,12 +217,15 @@ fn slow_headers_slow_bodies_and_large_bodies_are_cut_off() {
     assert!(started.elapsed() >= timeout / 2, "{:?}", started.elapsed());
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
-    assert!(answer.contains("the body took too long to arrive"), "{answer}");
+    assert!(
+        answer.contains("the body took too long to arrive"),
+        "{answer}"
+    );
 
     // A body over the limit is refused from its declared length.
     let mut large = TcpStream::connect(receiver.addr).unwrap();
-    let mut head = "POST /webhooks HTTP/1.1\r\nhost: receiver\r\ncontent-length: 100000\r\n"
-        .to_owned();
+    let mut head =
+        "POST /webhooks HTTP/1.1\r\nhost: receiver\r\ncontent-length: 100000\r\n".to_owned();
     for (name, value) in signed("msg_large", now(), b"") {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -335,7 +335,7 @@ pub enum Inbox {
     /// One SQLite database.
     Sqlite(Arc<sqlite::SqliteInbox>),
     /// A PostgreSQL database, shared with other replicas.
-    Postgres(postgres::PostgresInbox),
+    Postgres(Arc<postgres::PostgresInbox>),
 }
 
 /// How an inbox is opened.
@@ -359,9 +359,9 @@ impl Inbox {
     /// newer than this build's.
     pub async fn open(options: &InboxOptions) -> Result<Self, InboxError> {
         match &options.location {
-            Location::Postgres(url) => Ok(Self::Postgres(
+            Location::Postgres(url) => Ok(Self::Postgres(Arc::new(
                 postgres::PostgresInbox::open(url, &options.replica).await?,
-            )),
+            ))),
             location => {
                 let (location, synchronous, replica) = (
                     location.clone(),

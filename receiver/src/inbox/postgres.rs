@@ -126,7 +126,7 @@ impl PostgresInbox {
         })?;
         // A `202` must mean durable, whatever the server's default.
         config.options("-c synchronous_commit=on");
-        config.application_name(&format!("gigs-receiver {replica}"));
+        config.application_name(format!("gigs-receiver {replica}"));
         config.connect_timeout(POOL_WAIT);
         let manager = Manager::from_config(
             config.clone(),

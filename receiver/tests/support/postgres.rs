@@ -93,6 +93,9 @@ fn start_server() -> Option<String> {
         parent = std::process::id(),
         dir = dir.display(),
     );
+    // Never waited for: it outlives this process on purpose, to clean up
+    // after it, and is then reaped by init.
+    #[expect(clippy::zombie_processes, reason = "the watchdog outlives the tests")]
     Command::new("bash")
         .args(["-c", &watchdog])
         .stdin(Stdio::null())
