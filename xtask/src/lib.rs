@@ -2,5 +2,7 @@
 
 pub mod check_payload;
 pub mod fix_payload;
+#[cfg(feature = "inbox")]
+pub mod inbox;
 pub mod sync;
 pub mod versions;

@@ -46,11 +46,12 @@ enum Command {
         /// JSON files, each one webhook body.
         #[arg(required_unless_present = "inbox")]
         files: Vec<PathBuf>,
-        /// Also check the dead letters of this receiver inbox (the example
-        /// receiver's SQLite database). Builds xtask with its `inbox`
-        /// feature (SQLite) the first time.
-        #[arg(long, value_name = "DB")]
-        inbox: Option<PathBuf>,
+        /// Also check the dead letters of this receiver inbox: gigs-receiver's
+        /// SQLite file, or its PostgreSQL database as a `postgres://` URL or
+        /// `key=value` connection string. Builds xtask with its `inbox`
+        /// feature the first time.
+        #[arg(long, value_name = "DB_OR_URL")]
+        inbox: Option<String>,
         /// Change the spec so that the payloads fit (see above); then run
         /// `cargo xtask regen`, or pass --regen.
         #[arg(long)]
@@ -154,7 +155,7 @@ enum Mode {
 fn check_payloads(
     root: &Path,
     files: &[PathBuf],
-    inbox: Option<&Path>,
+    inbox: Option<&str>,
     mode: Mode,
 ) -> anyhow::Result<ExitCode> {
     #[cfg(not(feature = "inbox"))]
@@ -165,7 +166,7 @@ fn check_payloads(
     let mut payloads = check_payload::read_files(files);
     #[cfg(feature = "inbox")]
     if let Some(db) = inbox {
-        payloads.extend(check_payload::dead_letters(db)?);
+        payloads.extend(xtask::inbox::dead_letters(db)?);
     }
     let all_described = match mode {
         Mode::Check => check_payload::run_payloads(root, &payloads)?,
@@ -199,14 +200,14 @@ fn fix_payloads(
 }
 
 /// Runs this same command line again, built with the `inbox` feature:
-/// reading SQLite needs it compiled in, which the other commands do not
-/// pay for.
+/// reading an inbox needs gigs-receiver (SQLite, PostgreSQL) compiled in,
+/// which the other commands do not pay for.
 #[cfg(not(feature = "inbox"))]
 fn with_inbox_feature(root: &Path) -> anyhow::Result<ExitCode> {
     use anyhow::Context as _;
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("reading an inbox needs SQLite: running xtask with its `inbox` feature");
+    eprintln!("reading an inbox needs its database client: running xtask with its `inbox` feature");
     let status = std::process::Command::new(cargo)
         .args([
             "run",

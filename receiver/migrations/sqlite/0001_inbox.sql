@@ -1,5 +1,5 @@
--- The inbox's tables, created by the example receiver when missing.
--- `cargo xtask check-payload --inbox` reads `dead_letters` joined to `inbox`.
+-- Schema version 1: the inbox and its dead letters. `IF NOT EXISTS`, so
+-- that an inbox created before schema versions existed is adopted as is.
 CREATE TABLE IF NOT EXISTS inbox (
     seq INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL UNIQUE,

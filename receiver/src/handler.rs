@@ -1,87 +1,173 @@
-//! The example's handling of events taken from the inbox: a `match` on the
-//! typed event, and a row in the `handled` table as its effect.
+//! The receiver's handling of events taken from the inbox: a `match` on
+//! the typed event ([`dispatch`]), and a row in the `handled` table as its
+//! effect.
 //!
 //! A real receiver would update its own tables here (the plan's new price,
-//! the SIM's status); the `handled` row stands for that. Because the inbox
-//! commits it together with marking the event handled, the effect of each
-//! event is there exactly once, whatever crashes when.
+//! the SIM's status); the `handled` row stands for that. The handler itself
+//! is pure: it says what the effect is ([`Effect`]), and the inbox writes it
+//! with [`record_sqlite`] or [`record_postgres`] in the same transaction as
+//! the event turning `handled`, so the effect of each event is there
+//! exactly once, whatever crashes when, on either backend.
 
 use std::fmt;
 
 use gigs_events::VersionedEvent;
 use gigs_events::{v2024_08_29, v2024_10_28, v2024_12_20, v2025_05_22};
-use rusqlite::{Connection, params};
 
-use super::inbox::HandlerError;
+use crate::inbox::HandlerError;
 
-/// The handler's own table: one row per event handled.
+/// The handler's own table on SQLite: one row per event handled, with the
+/// replica that handled it.
 ///
 /// `event_id` is deliberately not unique: a second handling of one event
 /// would add a second row, for the tests to find, instead of failing.
-pub const SCHEMA: &str = "
+const SQLITE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS handled (
     seq INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL,
     event_type TEXT NOT NULL,
     version TEXT,
     outcome TEXT NOT NULL,
-    summary TEXT NOT NULL
+    summary TEXT NOT NULL,
+    handled_by TEXT
 );
 ";
 
-/// Creates the `handled` table, if missing.
+/// The same table on PostgreSQL.
+const POSTGRES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS handled (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id text NOT NULL,
+    event_type text NOT NULL,
+    version text,
+    outcome text NOT NULL,
+    summary text NOT NULL,
+    handled_by text
+);
+";
+
+/// Creates the `handled` table on SQLite, if missing, and adds the
+/// `handled_by` column to one created before it existed.
 ///
 /// # Errors
 ///
 /// When the database fails.
-pub fn create_tables(connection: &Connection) -> Result<(), rusqlite::Error> {
-    connection.execute_batch(SCHEMA)
+pub fn create_tables_sqlite(connection: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
+    connection.execute_batch(SQLITE_SCHEMA)?;
+    let has_handled_by = connection
+        .prepare("SELECT handled_by FROM handled LIMIT 0")
+        .is_ok();
+    if !has_handled_by {
+        connection.execute_batch("ALTER TABLE handled ADD COLUMN handled_by TEXT")?;
+    }
+    Ok(())
 }
 
-/// Handles one event: dispatches it, and records what was done in
-/// `handled`, through `connection` (inside the inbox's transaction).
+/// Creates the `handled` table on PostgreSQL, if missing (inside the
+/// inbox's schema transaction, which holds the advisory lock).
 ///
 /// # Errors
 ///
-/// When the record cannot be written.
-pub fn handle(connection: &Connection, event: &VersionedEvent) -> Result<String, HandlerError> {
+/// When the database fails.
+pub async fn create_tables_postgres(
+    transaction: &deadpool_postgres::Transaction<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    transaction.batch_execute(POSTGRES_SCHEMA).await
+}
+
+/// What handling one event does: the row it adds to `handled`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    /// The event's `id`.
+    pub event_id: String,
+    /// The event's `type`.
+    pub event_type: String,
+    /// The event's API version.
+    pub version: Option<String>,
+    /// Which arm of the dispatch took it.
+    pub outcome: Outcome,
+    /// One line on what was done.
+    pub summary: String,
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.outcome, self.summary)
+    }
+}
+
+/// Handles one event: dispatches it, and says what to record.
+///
+/// # Errors
+///
+/// Never for the example's handling; a real handler fails when, say, a
+/// service it calls is down, and the event becomes a dead letter.
+pub fn handle(event: &VersionedEvent) -> Result<Effect, HandlerError> {
     let (outcome, summary) = dispatch(event);
-    record(
-        connection,
-        event.id(),
-        event.event_type(),
-        event.version(),
+    Ok(Effect {
+        event_id: event.id().to_owned(),
+        event_type: event.event_type().to_owned(),
+        version: event.version().map(str::to_owned),
         outcome,
-        &summary,
-    )?;
-    Ok(format!("{outcome}: {summary}"))
+        summary,
+    })
 }
 
-/// Writes the `handled` row of one event.
+/// Writes the `handled` row of one event on SQLite, as `replica`.
 ///
 /// # Errors
 ///
 /// When the database fails.
-pub fn record(
-    connection: &Connection,
-    event_id: &str,
-    event_type: &str,
-    version: Option<&str>,
-    outcome: Outcome,
-    summary: &str,
+pub fn record_sqlite(
+    connection: &rusqlite::Connection,
+    effect: &Effect,
+    replica: &str,
 ) -> Result<(), rusqlite::Error> {
     connection
         .prepare_cached(
-            "INSERT INTO handled (event_id, event_type, version, outcome, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO handled (event_id, event_type, version, outcome, summary, handled_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![
-            event_id,
-            event_type,
-            version,
-            outcome.as_str(),
-            summary
+        .execute(rusqlite::params![
+            effect.event_id,
+            effect.event_type,
+            effect.version,
+            effect.outcome.as_str(),
+            effect.summary,
+            replica
         ])?;
+    Ok(())
+}
+
+/// Writes the `handled` row of one event on PostgreSQL, as `replica`.
+///
+/// # Errors
+///
+/// When the database fails.
+pub async fn record_postgres(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    effect: &Effect,
+    replica: &str,
+) -> Result<(), tokio_postgres::Error> {
+    let insert = transaction
+        .prepare_cached(
+            "INSERT INTO handled (event_id, event_type, version, outcome, summary, handled_by)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .await?;
+    transaction
+        .execute(
+            &insert,
+            &[
+                &effect.event_id,
+                &effect.event_type,
+                &effect.version,
+                &effect.outcome.as_str(),
+                &effect.summary,
+                &replica,
+            ],
+        )
+        .await?;
     Ok(())
 }
 

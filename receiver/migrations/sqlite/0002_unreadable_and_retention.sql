@@ -1,0 +1,12 @@
+-- Schema version 2: authentic deliveries whose body is no event envelope,
+-- kept under their delivery id (`webhook-id`; NULL when it is empty, so
+-- that an empty id never de-duplicates), and an index for pruning handled
+-- events.
+CREATE TABLE unreadable (
+    seq INTEGER PRIMARY KEY,
+    message_id TEXT UNIQUE,
+    body BLOB NOT NULL,
+    error TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX inbox_handled_at ON inbox (handled_at) WHERE state = 'handled';
