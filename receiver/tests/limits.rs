@@ -136,6 +136,7 @@ fn idle_connections_do_not_stop_a_signed_delivery() {
         "acknowledged only after {took:?}"
     );
 
+    println!("a signed delivery behind 300 idle connections: 202 after {took:?}");
     // Every idle connection is closed by the server, those it could not
     // accept at first included.
     let deadline = Duration::from_secs(4 * TIMEOUT_SECS + 5);
@@ -148,6 +149,10 @@ fn idle_connections_do_not_stop_a_signed_delivery() {
             started.elapsed()
         );
     }
+    println!(
+        "300 idle connections closed by the server within {:?}",
+        started.elapsed()
+    );
     let counts = tokio_runtime().block_on(store.settled());
     assert_eq!((counts.pending, counts.handled), (0, 1));
 }
@@ -235,6 +240,21 @@ fn slow_headers_slow_bodies_and_large_bodies_are_cut_off() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
     assert!(answer.contains("over the limit of 4096 bytes"), "{answer}");
+
+    // A kept-alive connection that sends no next request is closed too.
+    let mut kept_alive = TcpStream::connect(receiver.addr).unwrap();
+    kept_alive
+        .write_all(b"GET /webhooks HTTP/1.1\r\nhost: receiver\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let answer = closed_within(&mut kept_alive, timeout * 3).expect("kept-alive still open");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 405 "), "{answer}");
+    assert!(
+        started.elapsed() >= timeout / 2,
+        "closed after {:?}",
+        started.elapsed()
+    );
 
     // And none of it stopped a signed delivery.
     let (status, _) = curl_deliver(receiver.addr, "msg_after", &with_id(PLAN_UPDATED, "evt_ok"));
