@@ -606,22 +606,32 @@ fn an_unknown_event_type_or_version_changes_nothing_and_says_what_to_do() {
     let scratch = scratch("unknown-event");
     let before = snapshot(&scratch);
     let mut payload = example(&scratch, "2024-08-29", PORT_OUT);
-    payload["type"] = json!("com.gigs.plan.deleted");
+    // A name the spec cannot have: a known type with a further segment.
+    let unknown = format!("{PORT_OUT}.neverDocumented");
+    let known = resolved(&scratch);
+    assert!(
+        known
+            .versions
+            .iter()
+            .flat_map(|version| &version.events)
+            .all(|event| event.event_type != unknown),
+        "{unknown} is in the spec"
+    );
+    payload["type"] = json!(unknown);
     payload["data"]["unknown"] = json!(1);
     let error = planned(&scratch, &payload).expect_err("refused");
     assert_eq!(
         error,
         FixError::EventTypeNotInSpec {
-            event_type: "com.gigs.plan.deleted".to_owned(),
+            event_type: unknown.clone(),
             version: "2024-08-29".to_owned(),
         }
     );
-    assert!(
-        error
-            .to_string()
-            .contains("spec/2024-08-29/events/plan.deleted.yaml"),
-        "{error}"
+    let file_to_write = format!(
+        "spec/2024-08-29/events/{}.yaml",
+        unknown.trim_start_matches("com.gigs.")
     );
+    assert!(error.to_string().contains(&file_to_write), "{error}");
     assert!(!fix(&scratch, &[&payload]).all_described);
 
     payload["type"] = json!(PORT_OUT);
@@ -723,20 +733,18 @@ fn a_member_the_envelope_lacks_goes_into_the_envelope_of_the_version_and_previou
         .iter()
         .map(|change| (change.path.as_str(), change.span.file.clone()))
         .collect();
-    let envelope = resolved(&scratch)
-        .versions
-        .last()
-        .expect("versions")
-        .envelope_file
+    let spec = resolved(&scratch);
+    let newest_version = spec.versions.last().expect("versions");
+    let addon_file = newest_version
+        .object("Addon")
+        .expect("the newest version has Addon")
+        .last_changed_in
         .clone();
     assert_eq!(
         files,
         [
-            (
-                "data.promotion",
-                PathBuf::from("2024-08-29/objects/addon.yaml")
-            ),
-            ("traceId", envelope),
+            ("data.promotion", addon_file),
+            ("traceId", newest_version.envelope_file.clone()),
         ]
     );
     assert!(fix(&scratch, &[&payload]).all_described);
