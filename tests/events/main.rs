@@ -3,6 +3,7 @@
 
 mod catalog;
 mod catalog_today;
+mod examples;
 mod obstacle_course;
 mod payload_errors;
 mod payload_mutations;

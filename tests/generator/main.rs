@@ -10,4 +10,5 @@ mod check_payload;
 mod drift;
 mod obstacle_snapshot;
 mod spec_mutations;
+mod version_bump;
 mod versions;
