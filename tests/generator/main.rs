@@ -9,6 +9,7 @@ mod bad_specs;
 mod check_payload;
 mod drift;
 mod obstacle_snapshot;
+mod semver;
 mod spec_mutations;
 mod version_bump;
 mod versions;
