@@ -160,3 +160,27 @@ fn a_baseline_missing_from_the_clone_is_named() {
         "{error}"
     );
 }
+
+/// The newest CHANGELOG entry's API part is `cargo xtask semver
+/// --changelog`'s output, so it cannot drift from the spec: after a spec
+/// change, that command writes the new text for between the markers.
+#[test]
+fn the_changelog_api_part_is_what_xtask_semver_writes() {
+    let changelog = fs::read_to_string(root().join("CHANGELOG.md")).unwrap();
+    let begin = "<!-- api begin: cargo xtask semver --changelog -->\n";
+    let start = changelog
+        .find(begin)
+        .expect("CHANGELOG.md has no api begin marker")
+        + begin.len();
+    let end = start
+        + changelog[start..]
+            .find("<!-- api end -->")
+            .expect("no api end marker");
+    let report = xtask::semver::run(&root(), None).unwrap_or_else(|error| panic!("{error:#}"));
+    assert_eq!(
+        changelog[start..end].trim_end(),
+        report.changelog().trim_end(),
+        "CHANGELOG.md's API part is out of date: put the output of \
+         `cargo xtask semver --changelog` between its api markers"
+    );
+}
