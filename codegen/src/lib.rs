@@ -22,6 +22,7 @@ pub mod load;
 mod names;
 pub mod render;
 pub mod resolve;
+pub mod semver;
 pub mod spec;
 
 use std::collections::BTreeMap;

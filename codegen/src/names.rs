@@ -21,6 +21,13 @@ pub const EVENT_ENUM: &str = "Event";
 /// version.
 pub const EVENT_ENVELOPE: &str = "EventEnvelope";
 
+/// The trait giving each event type its documented example in a version,
+/// also taken in every version.
+pub const EXAMPLE_TRAIT: &str = "Example";
+
+/// Every Rust type name the generated code takes in every version module.
+pub const RESERVED: [&str; 3] = [EVENT_ENUM, EVENT_ENVELOPE, EXAMPLE_TRAIT];
+
 /// The Rust field name for a JSON key: `simTypes` → `sim_types`,
 /// `user.fullName` → `user_full_name`, `type` → `type_`.
 pub fn field_name(wire: &str) -> String {

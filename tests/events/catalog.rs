@@ -1,7 +1,7 @@
 //! The documented event catalog: every event type, in every version, with
 //! the names that are hardest to get right.
 
-use gigs_events::latest;
+use gigs_events::v2025_05_22 as newest;
 use gigs_events_tests::{root, spec_examples};
 use serde_json::json;
 
@@ -63,7 +63,7 @@ const CATALOG: [&str; 49] = [
 
 #[test]
 fn every_version_knows_the_whole_catalog() {
-    assert_eq!(latest::Event::TYPES, CATALOG);
+    assert_eq!(newest::Event::TYPES, CATALOG);
     let spec = gigs_codegen::load_and_resolve(&root().join("spec")).unwrap();
     for version in &spec.versions {
         let types: Vec<&str> = version
@@ -92,7 +92,7 @@ fn every_catalog_event_has_an_example_in_every_version() {
     }
 }
 
-/// The example of `event_type` in the newest version, which `latest` parses.
+/// The example of `event_type` in the newest version, which `v2025_05_22` parses.
 fn example(event_type: &str) -> Vec<u8> {
     spec_examples()
         .into_iter()
@@ -105,10 +105,10 @@ fn example(event_type: &str) -> Vec<u8> {
 #[test]
 fn a_three_part_event_type_gets_its_own_variant() {
     let body = example("com.gigs.user.address.created");
-    match latest::Event::from_json(&body).unwrap() {
-        latest::Event::UserAddressCreated(event) => {
+    match newest::Event::from_json(&body).unwrap() {
+        newest::Event::UserAddressCreated(event) => {
             assert_eq!(
-                latest::UserAddressCreated::TYPE,
+                newest::UserAddressCreated::TYPE,
                 "com.gigs.user.address.created"
             );
             assert!(event.data.id.starts_with("adr_"), "{}", event.data.id);
@@ -123,11 +123,11 @@ fn a_hyphenated_enum_value_round_trips() {
         serde_json::from_slice(&example("com.gigs.device.updated")).unwrap();
     body["data"]["model"]["type"] = json!("feature-phone");
     let bytes = serde_json::to_vec(&body).unwrap();
-    let latest::Event::DeviceUpdated(event) = latest::Event::from_json(&bytes).unwrap() else {
+    let newest::Event::DeviceUpdated(event) = newest::Event::from_json(&bytes).unwrap() else {
         panic!("device.updated not dispatched");
     };
     let model = event.data.model.as_ref().unwrap();
-    assert_eq!(model.type_, latest::DeviceModelType::FeaturePhone);
+    assert_eq!(model.type_, newest::DeviceModelType::FeaturePhone);
     let written = serde_json::to_value(&event).unwrap();
     assert_eq!(written["data"]["model"]["type"], "feature-phone");
 }
@@ -136,8 +136,8 @@ fn a_hyphenated_enum_value_round_trips() {
 #[allow(deprecated)]
 fn the_deprecated_usage_threshold_event_still_parses() {
     let body = example("com.gigs.usageThreshold.exceeded");
-    match latest::Event::from_json(&body).unwrap() {
-        latest::Event::UsageThresholdExceeded(event) => {
+    match newest::Event::from_json(&body).unwrap() {
+        newest::Event::UsageThresholdExceeded(event) => {
             assert!((0..=100).contains(&event.data.threshold_percentage));
         }
         other => panic!("parsed as {other:?}"),

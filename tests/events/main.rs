@@ -4,6 +4,7 @@
 mod catalog;
 mod catalog_today;
 mod documented_shapes;
+mod examples;
 mod obstacle_course;
 mod payload_errors;
 mod payload_mutations;

@@ -172,9 +172,9 @@ fn rust_keywords_are_fine_as_field_names() {
     let plan = generated
         .files
         .iter()
-        .find(|(path, _)| path.ends_with("plan.rs"))
+        .find(|(path, _)| path.parent().is_some_and(|dir| dir.ends_with("plan")))
         .map(|(_, contents)| contents)
-        .expect("no plan.rs was generated");
+        .expect("no revision of `Plan` was generated");
     for keyword in ["type", "self", "ref", "match", "fn"] {
         assert!(
             plan.contains(&format!("pub {keyword}_:")),

@@ -43,13 +43,13 @@ fn an_edited_description_is_drift_until_regenerated() {
         .changed()
         .map(|(path, _)| path.display().to_string())
         .collect();
-    assert_eq!(changed, ["generated/src/api/types/price.rs"]);
+    assert_eq!(changed, ["generated/src/api/types/price/v2024_08_29.rs"]);
     let diff = plan.diff();
     assert!(
-        diff.contains("--- a/generated/src/api/types/price.rs"),
+        diff.contains("--- a/generated/src/api/types/price/v2024_08_29.rs"),
         "{diff}"
     );
-    assert!(diff.contains("+    /// Edited. "), "{diff}");
+    assert!(diff.contains("+/// Edited. "), "{diff}");
 
     plan.apply(root).unwrap();
     assert!(xtask::sync::plan(root).unwrap().is_up_to_date());

@@ -10,5 +10,7 @@ mod check_payload;
 mod drift;
 mod fix_payload;
 mod obstacle_snapshot;
+mod semver;
 mod spec_mutations;
+mod version_bump;
 mod versions;

@@ -4,5 +4,6 @@ pub mod check_payload;
 pub mod fix_payload;
 #[cfg(feature = "inbox")]
 pub mod inbox;
+pub mod semver;
 pub mod sync;
 pub mod versions;

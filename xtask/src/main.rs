@@ -67,6 +67,22 @@ enum Command {
         /// The newer version, YYYY-MM-DD.
         to: String,
     },
+    /// Classify every change of the generated public API since the last
+    /// release, and check that `generated/Cargo.toml`'s version is bumped
+    /// enough for them.
+    Semver {
+        /// The git revision to compare with (default: the newest commit
+        /// whose crate version differs from the working tree's).
+        #[arg(long, value_name = "REV")]
+        baseline: Option<String>,
+        /// Print the API part of the CHANGELOG entry instead, in Markdown.
+        #[arg(long)]
+        changelog: bool,
+        /// Print only the baseline's commit, for other tools to compare
+        /// with the same one (CI's cargo-semver-checks).
+        #[arg(long, conflicts_with = "changelog")]
+        print_baseline: bool,
+    },
     /// Time clean builds of gigs-events with the newest version alone and
     /// with all, in the dev and release profiles, with their peak memory;
     /// and count the generated lines.
@@ -114,6 +130,11 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }),
+        Command::Semver {
+            baseline,
+            changelog,
+            print_baseline,
+        } => semver(&root, baseline.as_deref(), changelog, print_baseline),
         Command::MeasureBuild {
             feature,
             runs,
@@ -139,6 +160,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `semver`: the report, or the CHANGELOG part; fails when the version is
+/// not bumped enough.
+fn semver(
+    root: &Path,
+    baseline: Option<&str>,
+    changelog: bool,
+    print_baseline: bool,
+) -> anyhow::Result<ExitCode> {
+    let report = xtask::semver::run(root, baseline)?;
+    if print_baseline {
+        println!("{}", report.baseline.hash);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if changelog {
+        print!("{}", report.changelog());
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", report.text());
+    Ok(if report.bumped_enough() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// What `check-payload` does with the payloads.

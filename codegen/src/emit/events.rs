@@ -1,5 +1,5 @@
-//! The version modules with their `Event` enums, and the API root with
-//! `latest` and `VersionedEvent`.
+//! The version modules with their `Event` enums and examples, and the API
+//! root with `VersionedEvent`.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +24,7 @@ pub fn version_module(version: &Version, assigned: &BTreeMap<String, String>) ->
         let name = ident(rust_name);
         quote!(pub use super::types::#module::#revision::#name;)
     });
+    let examples = examples(version);
     let count = version.events.len();
     EmittedFile {
         path: format!("{}.rs", version.module()),
@@ -31,13 +32,92 @@ pub fn version_module(version: &Version, assigned: &BTreeMap<String, String>) ->
             format!("Gigs API version {}: {count} event types.", version.date),
             String::new(),
             "Parse a webhook body with [`Event::from_json`] and `match` on the [`Event`].".to_owned(),
+            "[`Example`] gives each event type its documented example in this version, for tests.".to_owned(),
             "Types that did not change since an earlier version are that version's types, re-exported."
                 .to_owned(),
         ],
         tokens: quote! {
             #![allow(deprecated)]
             #(#reexports)*
+            #examples
         },
+    }
+}
+
+/// `text` as a raw string literal, so that the JSON reads in the generated
+/// file as in the spec: with as many `#` as needed to enclose it.
+fn raw_string(text: &str) -> TokenStream {
+    let longest_run = text
+        .split('"')
+        .skip(1)
+        .map(|after_quote| after_quote.chars().take_while(|c| *c == '#').count())
+        .max()
+        .unwrap_or(0);
+    let hashes = "#".repeat(longest_run + 1);
+    let literal = format!("r{hashes}\"{text}\"{hashes}");
+    literal.parse().unwrap_or_else(|_| {
+        let escaped = proc_macro2::Literal::string(text);
+        quote!(#escaped)
+    })
+}
+
+/// The `Example` trait of a version and its impls: each event type's
+/// example in this version, embedded as JSON and parsed by `Event::from_json`
+/// when asked for, so that examples add no reading code to compile. A
+/// type shared by several versions implements each version's trait.
+fn examples(version: &Version) -> TokenStream {
+    let date = &version.date;
+    let trait_docs = doc_attrs(&[
+        format!("The example payload Gigs documents for an event type, in API version {date}."),
+        String::new(),
+        "For tests of code that handles events: generated structs are `#[non_exhaustive]`, so code outside this crate cannot build them from struct literals. With this trait in scope, `PlanUpdated::example()` is the parsed example.".to_owned(),
+        String::new(),
+        "A type that did not change between versions implements the trait of each version using it, each with that version's example: name the trait (`v2024_12_20::Example`) of the version your endpoint is set to.".to_owned(),
+    ]);
+    let example_trait = ident(names::EXAMPLE_TRAIT);
+    let impls = version.events.iter().filter_map(|event| {
+        let example = event.example.as_ref()?;
+        let name = ident(&event.rust_name);
+        let json = raw_string(&example.json);
+        Some(quote! {
+            impl #example_trait for #name {
+                const JSON: &'static str = #json;
+
+                fn example() -> Self {
+                    match Event::from_json(Self::JSON.as_bytes()) {
+                        ::std::result::Result::Ok(Event::#name(event)) => *event,
+                        other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+                    }
+                }
+            }
+        })
+    });
+    let every = version
+        .events
+        .iter()
+        .filter(|event| event.example.is_some())
+        .map(|event| {
+            let name = ident(&event.rust_name);
+            quote!(Event::#name(::std::boxed::Box::new(<#name as #example_trait>::example())),)
+        });
+    let examples_doc = doc_attrs(&[format!(
+        "The example of every event type of API version {date} that has one, parsed, in the order of [`Event::TYPES`]."
+    )]);
+    quote! {
+        #examples_doc
+        pub fn examples() -> ::std::vec::Vec<Event> {
+            ::std::vec::Vec::from([#(#every)*])
+        }
+
+        #trait_docs
+        pub trait #example_trait: ::std::marker::Sized {
+            /// The example as Gigs documents it: a complete webhook body.
+            const JSON: &'static str;
+
+            /// The example, parsed.
+            fn example() -> Self;
+        }
+        #(#impls)*
     }
 }
 
@@ -182,22 +262,21 @@ pub fn event_enum(version: &Version) -> TokenStream {
     }
 }
 
-/// `mod.rs`: the version modules behind their features, `latest`, and
-/// `VersionedEvent`.
+/// `#[cfg_attr(docsrs, doc(cfg(feature = "…")))]`: the badge docs.rs shows
+/// on an item that `feature` enables.
+pub fn doc_cfg(feature: &str) -> TokenStream {
+    quote!(#[cfg_attr(docsrs, doc(cfg(feature = #feature)))])
+}
+
+/// `mod.rs`: the version modules behind their features, and
+/// `VersionedEvent`. No alias follows the newest version: users name the
+/// version their endpoint is set to, so a new version breaks no one.
 pub fn api_mod_file(spec: &Spec) -> EmittedFile {
     let modules = spec.versions.iter().map(|version| {
         let feature = version.feature();
+        let badge = doc_cfg(&feature);
         let module = ident(&version.module());
-        quote!(#[cfg(feature = #feature)] pub mod #module;)
-    });
-    let latest = spec.versions.last().map(|version| {
-        let feature = version.feature();
-        let module = ident(&version.module());
-        let docs = doc_attrs(&[format!(
-            "The newest API version this crate knows, {}.",
-            version.date
-        )]);
-        quote!(#[cfg(feature = #feature)] #docs pub use #module as latest;)
+        quote!(#[cfg(feature = #feature)] #badge pub mod #module;)
     });
     let versioned = versioned_event(spec);
     EmittedFile {
@@ -206,7 +285,6 @@ pub fn api_mod_file(spec: &Spec) -> EmittedFile {
         tokens: quote! {
             mod types;
             #(#modules)*
-            #latest
             #versioned
         },
     }
@@ -220,7 +298,8 @@ fn versioned_event(spec: &Spec) -> TokenStream {
         let name = variant(version);
         let module = ident(&version.module());
         let docs = doc_attrs(&[format!("An event of API version {}.", version.date)]);
-        quote!(#[cfg(feature = #feature)] #docs #name(#module::Event),)
+        let badge = doc_cfg(&feature);
+        quote!(#[cfg(feature = #feature)] #badge #docs #name(#module::Event),)
     });
     let parse_arms = versions.iter().map(|version| {
         let feature = version.feature();

@@ -98,14 +98,13 @@ pub fn emit(spec: &Spec) -> Emitted {
         files.push(events::version_module(version, &assigned));
     }
     for (rust_name, type_revisions) in &revisions.by_type {
-        files.push(type_file(rust_name, type_revisions));
+        files.extend(
+            type_revisions
+                .iter()
+                .map(|revision| revision_file(rust_name, revision)),
+        );
     }
-    let type_modules: Vec<String> = revisions
-        .by_type
-        .keys()
-        .map(|name| names::module_name(name))
-        .collect();
-    files.push(types_mod_file(&type_modules));
+    files.push(types_mod_file(&revisions));
     files.push(events::api_mod_file(spec));
     let type_revisions = revisions.by_type.values().map(Vec::len).sum();
     Emitted {
@@ -285,44 +284,49 @@ fn definitions(version: &Version) -> Vec<Definition> {
     definitions
 }
 
-/// `types/<type>.rs`: every revision of one type, each behind the features
-/// of the versions using it.
-fn type_file(rust_name: &str, revisions: &[Revision]) -> EmittedFile {
-    let modules = revisions.iter().map(|revision| {
-        let cfg = cfg_any(&revision.features);
-        let module = ident(&revision.module);
-        let tokens = &revision.tokens;
-        let doc = format!(
-            "`{rust_name}` as defined in API version {}.",
-            revision.module.trim_start_matches('v').replace('_', "-")
-        );
-        let docs = doc_attrs(&[doc]);
-        quote! {
-            #cfg
-            #docs
-            pub mod #module {
-                #tokens
-            }
-        }
-    });
+/// `types/<type>/<version>.rs`: one revision of a type. Which versions
+/// compile it is said once, in `types/mod.rs`, so that a new version leaves
+/// the files of the types it does not change alone.
+fn revision_file(rust_name: &str, revision: &Revision) -> EmittedFile {
+    let date = revision.module.trim_start_matches('v').replace('_', "-");
     EmittedFile {
-        path: format!("types/{}.rs", names::module_name(rust_name)),
-        docs: vec![format!(
-            "Every revision of `{rust_name}`, one module per API version that changed it."
-        )],
-        tokens: quote!(#(#modules)*),
+        path: format!(
+            "types/{}/{}.rs",
+            names::module_name(rust_name),
+            revision.module
+        ),
+        docs: vec![format!("`{rust_name}` as defined in API version {date}.")],
+        tokens: revision.tokens.clone(),
     }
 }
 
-fn types_mod_file(modules: &[String]) -> EmittedFile {
-    let modules = modules.iter().map(|module| {
-        let module = ident(module);
-        quote!(pub mod #module;)
+/// `types/mod.rs`: one module per type, holding its revisions, each behind
+/// the features of the versions using it: the one place version gates live.
+fn types_mod_file(revisions: &Revisions) -> EmittedFile {
+    let modules = revisions.by_type.iter().map(|(rust_name, type_revisions)| {
+        let module = ident(&names::module_name(rust_name));
+        let docs = doc_attrs(&[format!(
+            "Every revision of `{rust_name}`, one module per API version that changed it."
+        )]);
+        let gated = type_revisions.iter().map(|revision| {
+            let cfg = cfg_any(&revision.features);
+            let revision = ident(&revision.module);
+            quote!(#cfg pub mod #revision;)
+        });
+        quote! {
+            #docs
+            pub mod #module {
+                #(#gated)*
+            }
+        }
     });
     EmittedFile {
         path: "types/mod.rs".to_owned(),
         docs: vec![
             "The definitions behind the version modules; each type once per distinct definition."
+                .to_owned(),
+            String::new(),
+            "Each revision is compiled when a version using it is enabled; these gates are the only place that lists versions per type."
                 .to_owned(),
         ],
         tokens: quote! {

@@ -225,6 +225,7 @@ pub fn struct_tokens(def: &StructDef<'_>) -> TokenStream {
         #docs
         #deprecated
         #[derive(Debug, Clone, PartialEq, Eq #derive_deserialize)]
+        #[non_exhaustive]
         pub struct #name {
             #(#field_defs)*
         }

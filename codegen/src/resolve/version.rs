@@ -46,7 +46,7 @@ impl<'a> VersionResolver<'a> {
 
     /// The version's definitions, checked.
     pub(super) fn resolve(mut self) -> Version {
-        for reserved in [names::EVENT_ENUM, names::EVENT_ENVELOPE] {
+        for reserved in names::RESERVED {
             self.claim(reserved, Span::default());
         }
         let drafts = self.drafts;
@@ -110,9 +110,8 @@ impl<'a> VersionResolver<'a> {
                 (
                     "the generated code".to_owned(),
                     format!(
-                        "choose another name: `{}` and `{}` are the generated code's own in every version",
-                        names::EVENT_ENUM,
-                        names::EVENT_ENVELOPE
+                        "choose another name: `{}` are the generated code's own in every version",
+                        names::RESERVED.join("`, `")
                     ),
                 )
             } else {

@@ -3,16 +3,17 @@
 //! The generated API: one module per Gigs API version.
 mod types;
 #[cfg(feature = "v2024-08-29")]
+#[cfg_attr(docsrs, doc(cfg(feature = "v2024-08-29")))]
 pub mod v2024_08_29;
 #[cfg(feature = "v2024-10-28")]
+#[cfg_attr(docsrs, doc(cfg(feature = "v2024-10-28")))]
 pub mod v2024_10_28;
 #[cfg(feature = "v2024-12-20")]
+#[cfg_attr(docsrs, doc(cfg(feature = "v2024-12-20")))]
 pub mod v2024_12_20;
 #[cfg(feature = "v2025-05-22")]
+#[cfg_attr(docsrs, doc(cfg(feature = "v2025-05-22")))]
 pub mod v2025_05_22;
-#[cfg(feature = "v2025-05-22")]
-/// The newest API version this crate knows, 2025-05-22.
-pub use v2025_05_22 as latest;
 /// An event parsed with the module of the API version named in its envelope.
 ///
 /// For receivers that get several versions at once, such as during an
@@ -23,15 +24,19 @@ pub use v2025_05_22 as latest;
 #[non_exhaustive]
 pub enum VersionedEvent {
     #[cfg(feature = "v2024-08-29")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "v2024-08-29")))]
     /// An event of API version 2024-08-29.
     V2024_08_29(v2024_08_29::Event),
     #[cfg(feature = "v2024-10-28")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "v2024-10-28")))]
     /// An event of API version 2024-10-28.
     V2024_10_28(v2024_10_28::Event),
     #[cfg(feature = "v2024-12-20")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "v2024-12-20")))]
     /// An event of API version 2024-12-20.
     V2024_12_20(v2024_12_20::Event),
     #[cfg(feature = "v2025-05-22")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "v2025-05-22")))]
     /// An event of API version 2025-05-22.
     V2025_05_22(v2025_05_22::Event),
     /// An event of an API version this build does not parse.

@@ -3,6 +3,7 @@
 //! Gigs API version 2024-12-20: 49 event types.
 //!
 //! Parse a webhook body with [`Event::from_json`] and `match` on the [`Event`].
+//! [`Example`] gives each event type its documented example in this version, for tests.
 //! Types that did not change since an earlier version are that version's types, re-exported.
 #![allow(deprecated)]
 pub use super::types::addon::v2024_08_29::Addon;
@@ -162,3 +163,3664 @@ pub use super::types::user_previous_data::v2024_08_29::UserPreviousData;
 pub use super::types::user_status::v2024_08_29::UserStatus;
 pub use super::types::user_updated::v2024_08_29::UserUpdated;
 pub use super::types::validity::v2024_08_29::Validity;
+/// The example of every event type of API version 2024-12-20 that has one, parsed, in the order of [`Event::TYPES`].
+pub fn examples() -> ::std::vec::Vec<Event> {
+    ::std::vec::Vec::from([
+        Event::AddonArchived(
+            ::std::boxed::Box::new(<AddonArchived as Example>::example()),
+        ),
+        Event::AddonUpdated(
+            ::std::boxed::Box::new(<AddonUpdated as Example>::example()),
+        ),
+        Event::ApiKeyCreated(
+            ::std::boxed::Box::new(<ApiKeyCreated as Example>::example()),
+        ),
+        Event::ConnectSessionCreated(
+            ::std::boxed::Box::new(<ConnectSessionCreated as Example>::example()),
+        ),
+        Event::ConnectSessionUpdated(
+            ::std::boxed::Box::new(<ConnectSessionUpdated as Example>::example()),
+        ),
+        Event::DeviceDeleted(
+            ::std::boxed::Box::new(<DeviceDeleted as Example>::example()),
+        ),
+        Event::DeviceUpdated(
+            ::std::boxed::Box::new(<DeviceUpdated as Example>::example()),
+        ),
+        Event::ESimProfileDisabled(
+            ::std::boxed::Box::new(<ESimProfileDisabled as Example>::example()),
+        ),
+        Event::ESimProfileEnabled(
+            ::std::boxed::Box::new(<ESimProfileEnabled as Example>::example()),
+        ),
+        Event::ESimProfileUpdated(
+            ::std::boxed::Box::new(<ESimProfileUpdated as Example>::example()),
+        ),
+        Event::InstallationCreated(
+            ::std::boxed::Box::new(<InstallationCreated as Example>::example()),
+        ),
+        Event::InstallationUpdated(
+            ::std::boxed::Box::new(<InstallationUpdated as Example>::example()),
+        ),
+        Event::PlanDeleted(::std::boxed::Box::new(<PlanDeleted as Example>::example())),
+        Event::PlanPublished(
+            ::std::boxed::Box::new(<PlanPublished as Example>::example()),
+        ),
+        Event::PlanUpdated(::std::boxed::Box::new(<PlanUpdated as Example>::example())),
+        Event::PortOutCredentialsIssued(
+            ::std::boxed::Box::new(<PortOutCredentialsIssued as Example>::example()),
+        ),
+        Event::PortingCanceled(
+            ::std::boxed::Box::new(<PortingCanceled as Example>::example()),
+        ),
+        Event::PortingCompleted(
+            ::std::boxed::Box::new(<PortingCompleted as Example>::example()),
+        ),
+        Event::PortingDeclined(
+            ::std::boxed::Box::new(<PortingDeclined as Example>::example()),
+        ),
+        Event::PortingRequested(
+            ::std::boxed::Box::new(<PortingRequested as Example>::example()),
+        ),
+        Event::PortingUpdated(
+            ::std::boxed::Box::new(<PortingUpdated as Example>::example()),
+        ),
+        Event::ProjectDeleted(
+            ::std::boxed::Box::new(<ProjectDeleted as Example>::example()),
+        ),
+        Event::ProjectUpdated(
+            ::std::boxed::Box::new(<ProjectUpdated as Example>::example()),
+        ),
+        Event::SimDeleted(::std::boxed::Box::new(<SimDeleted as Example>::example())),
+        Event::SimRetired(::std::boxed::Box::new(<SimRetired as Example>::example())),
+        Event::SimUpdated(::std::boxed::Box::new(<SimUpdated as Example>::example())),
+        Event::SubscriptionActivated(
+            ::std::boxed::Box::new(<SubscriptionActivated as Example>::example()),
+        ),
+        Event::SubscriptionCanceled(
+            ::std::boxed::Box::new(<SubscriptionCanceled as Example>::example()),
+        ),
+        Event::SubscriptionCreated(
+            ::std::boxed::Box::new(<SubscriptionCreated as Example>::example()),
+        ),
+        Event::SubscriptionEnded(
+            ::std::boxed::Box::new(<SubscriptionEnded as Example>::example()),
+        ),
+        Event::SubscriptionRenewed(
+            ::std::boxed::Box::new(<SubscriptionRenewed as Example>::example()),
+        ),
+        Event::SubscriptionRestored(
+            ::std::boxed::Box::new(<SubscriptionRestored as Example>::example()),
+        ),
+        Event::SubscriptionRestricted(
+            ::std::boxed::Box::new(<SubscriptionRestricted as Example>::example()),
+        ),
+        Event::SubscriptionResumed(
+            ::std::boxed::Box::new(<SubscriptionResumed as Example>::example()),
+        ),
+        Event::SubscriptionUpdated(
+            ::std::boxed::Box::new(<SubscriptionUpdated as Example>::example()),
+        ),
+        Event::SubscriptionAddonActivated(
+            ::std::boxed::Box::new(<SubscriptionAddonActivated as Example>::example()),
+        ),
+        Event::SubscriptionAddonCreated(
+            ::std::boxed::Box::new(<SubscriptionAddonCreated as Example>::example()),
+        ),
+        Event::SubscriptionAddonEnded(
+            ::std::boxed::Box::new(<SubscriptionAddonEnded as Example>::example()),
+        ),
+        Event::SubscriptionAddonRenewed(
+            ::std::boxed::Box::new(<SubscriptionAddonRenewed as Example>::example()),
+        ),
+        Event::SubscriptionChangeApplied(
+            ::std::boxed::Box::new(<SubscriptionChangeApplied as Example>::example()),
+        ),
+        Event::SubscriptionChangeCreated(
+            ::std::boxed::Box::new(<SubscriptionChangeCreated as Example>::example()),
+        ),
+        Event::SubscriptionChangeDeleted(
+            ::std::boxed::Box::new(<SubscriptionChangeDeleted as Example>::example()),
+        ),
+        Event::UsageBalanceThresholdReached(
+            ::std::boxed::Box::new(<UsageBalanceThresholdReached as Example>::example()),
+        ),
+        Event::UsageNotificationCreated(
+            ::std::boxed::Box::new(<UsageNotificationCreated as Example>::example()),
+        ),
+        Event::UsageThresholdExceeded(
+            ::std::boxed::Box::new(<UsageThresholdExceeded as Example>::example()),
+        ),
+        Event::UserAddressCreated(
+            ::std::boxed::Box::new(<UserAddressCreated as Example>::example()),
+        ),
+        Event::UserCreated(::std::boxed::Box::new(<UserCreated as Example>::example())),
+        Event::UserDeleted(::std::boxed::Box::new(<UserDeleted as Example>::example())),
+        Event::UserUpdated(::std::boxed::Box::new(<UserUpdated as Example>::example())),
+    ])
+}
+/// The example payload Gigs documents for an event type, in API version 2024-12-20.
+///
+/// For tests of code that handles events: generated structs are `#[non_exhaustive]`, so code outside this crate cannot build them from struct literals. With this trait in scope, `PlanUpdated::example()` is the parsed example.
+///
+/// A type that did not change between versions implements the trait of each version using it, each with that version's example: name the trait (`v2024_12_20::Example`) of the version your endpoint is set to.
+pub trait Example: ::std::marker::Sized {
+    /// The example as Gigs documents it: a complete webhook body.
+    const JSON: &'static str;
+    /// The example, parsed.
+    fn example() -> Self;
+}
+impl Example for AddonArchived {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_3Gh8Lk2QwZx5RtN9vBm1CyJ6sDpF",
+  "data": {
+    "object": "addon",
+    "id": "add_2Lw9KpX4rTm7VzQ1cHn5BdJ8sYfG",
+    "allowances": {
+      "dataBytes": 10000000000,
+      "voiceSeconds": 0,
+      "smsMessages": 0
+    },
+    "createdAt": "2024-04-11T12:00:00Z",
+    "description": "An extra 10 GB every month, renewed with the plan.",
+    "name": "10 GB Monthly Booster",
+    "price": {
+      "amount": 500,
+      "currency": "USD"
+    },
+    "provider": "p5",
+    "recurrenceType": "recurring",
+    "status": "archived",
+    "type": "other",
+    "validity": null,
+    "data": 10000000000,
+    "dataUnit": "byte",
+    "sms": 0,
+    "smsUnit": "message",
+    "voice": 0,
+    "voiceUnit": "second"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-10-01T07:45:30Z",
+  "type": "com.gigs.addon.archived",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::AddonArchived(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for AddonUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_0SNlurA049MEWV5gNTcQ5A07h3Ol",
+  "data": {
+    "object": "addon",
+    "id": "add_0SNlurA049MEWV4VxLfwJc7PJtHc",
+    "allowances": {
+      "dataBytes": 10000000000,
+      "voiceSeconds": 30000,
+      "smsMessages": 100
+    },
+    "createdAt": "2021-01-21T19:12:28Z",
+    "description": "Disable international roaming.",
+    "name": "1GB Data Top-up",
+    "price": {
+      "amount": 999,
+      "currency": "USD"
+    },
+    "provider": "p5",
+    "recurrenceType": "oneTime",
+    "status": "draft",
+    "type": "topUp",
+    "validity": {
+      "unit": "day",
+      "value": 7
+    },
+    "data": 10000000000,
+    "dataUnit": "byte",
+    "sms": 100,
+    "smsUnit": "message",
+    "voice": 30000,
+    "voiceUnit": "second"
+  },
+  "datacontenttype": "application/json",
+  "project": "gigs",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2022-03-16T14:12:42Z",
+  "type": "com.gigs.addon.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::AddonUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ApiKeyCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_vdW9XdSydUyL4jyuCURSHrsigAj2",
+  "data": {
+    "object": "apiKey",
+    "id": "apk_b8I3PRS2ST8xN4EbWJzHWJUtzLD6",
+    "name": "Billing backend",
+    "token": "gpk_7Qx2••••",
+    "createdAt": "2024-07-15T13:45:10Z",
+    "expiresAt": null
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-07-15T13:45:11Z",
+  "type": "com.gigs.apiKey.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ApiKeyCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ConnectSessionCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_BJJenpQNrwzbLP6umnZYbLGM3YSr",
+  "data": {
+    "object": "connectSession",
+    "id": "csn_WJATKG1g9wdjZAPD3RTqBAFSeZcl",
+    "appearance": {
+      "theme": "light"
+    },
+    "callbackUrl": "https://acme-mobile.example/connect/return",
+    "intent": {
+      "type": "checkoutNewSubscription",
+      "checkoutNewSubscription": {
+        "plan": "pln_DAk0AjAagj7OgTklG43yzGREPtmR"
+      }
+    },
+    "url": "https://connect.gigs.com/s/csn_WJATKG1g9wdjZAPD3RTqBAFSeZcl",
+    "user": "usr_Hh8nDGZtJ77GpGRbeCt8h0DBl00V"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-10-29T16:03:27Z",
+  "type": "com.gigs.connectSession.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ConnectSessionCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ConnectSessionUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_IMzmM94lG8rgvdhXffGExwA2V1Ql",
+  "data": {
+    "object": "connectSession",
+    "id": "csn_jkzVIpHMVAYpDK0vEHTs9WmixzFE",
+    "appearance": {
+      "theme": "light"
+    },
+    "callbackUrl": "https://acme-mobile.example/connect/return",
+    "intent": {
+      "type": "checkoutNewSubscription",
+      "checkoutNewSubscription": {
+        "plan": "pln_wfcncrgjXGKIUoCegpXX81IRRmta"
+      }
+    },
+    "url": null,
+    "user": "usr_X8DC5hWaAyIW2CHsmNEfbBxweGVK"
+  },
+  "datacontenttype": "application/json",
+  "previousData": {
+    "url": "https://connect.gigs.com/s/csn_jkzVIpHMVAYpDK0vEHTs9WmixzFE"
+  },
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-10-29T16:48:02Z",
+  "type": "com.gigs.connectSession.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ConnectSessionUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for DeviceDeleted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_5Kw1Rz7QmL4tXn9VbH2cJs8YpDfE",
+  "data": {
+    "object": "device",
+    "id": "dev_8Hn3QzL6wTx1KmR9vBc4JpD7sYfE",
+    "metadata": {},
+    "createdAt": "2024-03-08T13:44:09Z",
+    "imei": "359871046215733",
+    "model": null,
+    "name": null,
+    "sims": [],
+    "user": null
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-08-19T19:03:56Z",
+  "type": "com.gigs.device.deleted",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::DeviceDeleted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for DeviceUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_3Vn6Lq9ZwK2tXm8RbH5cJs1YpDfG",
+  "data": {
+    "object": "device",
+    "id": "dev_1Tz7QmK4wRx9LnH2vBc6JpD8sYfA",
+    "metadata": {},
+    "createdAt": "2024-06-03T10:25:02Z",
+    "imei": "353456789012345",
+    "model": {
+      "object": "deviceModel",
+      "id": "dmd_4Wq8RzT2kLm6HxN9vBc3",
+      "brand": "Google",
+      "name": "Pixel 8",
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "type": "smartphone"
+    },
+    "name": "Maria's Pixel",
+    "sims": [
+      {
+        "object": "sim",
+        "id": "sim_5Rt8WqZ2kLm9HxN3vBc7JpD4sFgA",
+        "iccid": "89883070000012845563",
+        "provider": "p14",
+        "status": "active",
+        "type": "eSIM",
+        "createdAt": "2024-06-03T10:21:45Z"
+      }
+    ],
+    "user": {
+      "object": "user",
+      "id": "usr_6Yp1QwE8rTz3KmN7vLc2HxB9sJdF",
+      "metadata": {"crmId":"C-20417"},
+      "birthday": "1988-11-04",
+      "createdAt": "2024-05-28T16:02:11Z",
+      "email": "maria.lopez@example.org",
+      "emailVerified": true,
+      "fullName": "Maria Lopez",
+      "preferredLocale": "es-ES",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "previousData": {
+    "imei": null,
+    "name": null
+  },
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-06-04T08:11:27Z",
+  "type": "com.gigs.device.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::DeviceUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ESimProfileDisabled {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_9Tq4Wm7LzX2rKn5VbH8cJs1YpDfE",
+  "data": {
+    "object": "eSimProfile",
+    "sim": {
+      "object": "sim",
+      "id": "sim_5Rt8WqZ2kLm9HxN3vBc7JpD4sFgA",
+      "iccid": "89883070000012845563",
+      "provider": "p14",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-06-03T10:21:45Z"
+    },
+    "status": "disabled",
+    "updatedAt": "2024-07-15T22:08:40Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-07-15T22:19:05Z",
+  "type": "com.gigs.eSimProfile.disabled",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ESimProfileDisabled(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ESimProfileEnabled {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_5Pk1Nz8RwQ3tLx6VcH2mBj9YsDfG",
+  "data": {
+    "object": "eSimProfile",
+    "sim": {
+      "object": "sim",
+      "id": "sim_5Rt8WqZ2kLm9HxN3vBc7JpD4sFgA",
+      "iccid": "89883070000012845563",
+      "provider": "p14",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-06-03T10:21:45Z"
+    },
+    "status": "enabled",
+    "updatedAt": "2024-06-03T10:31:52Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-06-03T10:31:53Z",
+  "type": "com.gigs.eSimProfile.enabled",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ESimProfileEnabled(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ESimProfileUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_0SNlurA049MEWV5gNTcQ5A07h3Ol",
+  "data": {
+    "object": "eSimProfile",
+    "sim": {
+      "object": "sim",
+      "id": "sim_0SNlurA049MEWV1BAAmWZULA4lf6",
+      "iccid": "89883070000007537119",
+      "provider": "p9",
+      "status": "inactive",
+      "type": "eSIM",
+      "createdAt": "2021-01-21T19:38:34Z"
+    },
+    "status": "deleted",
+    "updatedAt": "2024-03-13T15:36:01Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "gigs",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2022-03-16T14:12:42Z",
+  "type": "com.gigs.eSimProfile.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ESimProfileUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for InstallationCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_D44iVzhPYTs9eiUACIFLmXY81N9H",
+  "data": {
+    "object": "installation",
+    "application": "gigs-connect",
+    "createdAt": "2024-02-12T11:04:37Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-02-12T11:04:38Z",
+  "type": "com.gigs.installation.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::InstallationCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for InstallationUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_O2tPsVFRGROE4EsJeMWsWpMQGz8y",
+  "data": {
+    "object": "installation",
+    "application": "gigs-emails",
+    "createdAt": "2024-01-08T09:30:00Z"
+  },
+  "datacontenttype": "application/json",
+  "previousData": {},
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-20T10:15:44.0Z",
+  "type": "com.gigs.installation.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::InstallationUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PlanDeleted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_3Rk8TfWm2QzXa7LpVn5BcY9HdJs1",
+  "data": {
+    "object": "plan",
+    "id": "pln_7HwQ2nKd9TzLx4RbVm6CfJ1sPyGe",
+    "allowances": {
+      "dataBytes": 10000000000,
+      "voiceSeconds": 30000,
+      "smsMessages": 100
+    },
+    "coverage": {
+      "object": "coverage",
+      "id": "de",
+      "countries": [
+        "DE",
+        "FR",
+        "US"
+      ],
+      "name": "Europe"
+    },
+    "data": 10000000000,
+    "dataUnit": "byte",
+    "description": "A data plan you will love! Operates in most countries of the world.",
+    "image": "https://i.gigscdn.com/pr/nTZpgaEj5dTQ2Jo/original.png",
+    "limits": {
+      "dataBytes": 100000000000,
+      "throttling": {
+        "thresholdBytes": 10000000000,
+        "bandwidthBitsPerSecond": 512000
+      }
+    },
+    "name": "Gigs Weekend",
+    "price": {
+      "amount": 999,
+      "currency": "USD"
+    },
+    "provider": "p5",
+    "requirements": {
+      "address": "present",
+      "device": "none",
+      "user.birthday": "none",
+      "user.fullName": "present"
+    },
+    "simTypes": [
+      "eSIM",
+      "pSIM"
+    ],
+    "sms": 100,
+    "smsUnit": "message",
+    "status": "archived",
+    "validity": {
+      "minimumPeriods": 12,
+      "type": "recurring",
+      "unit": "day",
+      "value": 7
+    },
+    "voice": 30000,
+    "voiceUnit": "second",
+    "createdAt": "2021-01-21T19:38:34Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "gigs",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-10-02T08:15:00Z",
+  "type": "com.gigs.plan.deleted",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PlanDeleted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PlanPublished {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_0aXc3Lq9RtW2mZ7kVb4NyH8sJdPf",
+  "data": {
+    "object": "plan",
+    "id": "pln_7Hc2vRk9QxL4mTz1NbW8sJfD3yPa",
+    "metadata": {"segment":"travel"},
+    "allowances": {
+      "dataBytes": 5000000000,
+      "voiceSeconds": null,
+      "smsMessages": null
+    },
+    "coverage": {
+      "object": "coverage",
+      "id": "weu",
+      "countries": [
+        "AT",
+        "BE",
+        "ES",
+        "IT",
+        "NL",
+        "PT"
+      ],
+      "name": "Western Europe"
+    },
+    "data": 5000000000,
+    "dataUnit": "byte",
+    "description": "5 GB for trips around Western Europe, with unlimited calls and texts.",
+    "image": null,
+    "limits": {
+      "dataBytes": 20000000000,
+      "throttling": null
+    },
+    "name": "Euro Traveller 5 GB",
+    "price": {
+      "amount": 1499,
+      "currency": "EUR"
+    },
+    "provider": "p7",
+    "requirements": {
+      "address": "present",
+      "device": "none",
+      "user.birthday": "present",
+      "user.fullName": "present"
+    },
+    "simTypes": [
+      "eSIM"
+    ],
+    "sms": -1,
+    "smsUnit": "message",
+    "status": "available",
+    "validity": {
+      "minimumPeriods": 1,
+      "type": "recurring",
+      "unit": "day",
+      "value": 30
+    },
+    "voice": -1,
+    "voiceUnit": "second",
+    "createdAt": "2024-09-02T08:15:00Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-09-02T08:20:13Z",
+  "type": "com.gigs.plan.published",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PlanPublished(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PlanUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_0SNlurA049MEWV5gNTcQ5A07h3Ol",
+  "data": {
+    "object": "plan",
+    "id": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo",
+    "allowances": {
+      "dataBytes": 10000000000,
+      "voiceSeconds": 30000,
+      "smsMessages": 100
+    },
+    "coverage": {
+      "object": "coverage",
+      "id": "de",
+      "countries": [
+        "DE",
+        "FR",
+        "US"
+      ],
+      "name": "Europe"
+    },
+    "data": 10000000000,
+    "dataUnit": "byte",
+    "description": "A data plan you will love! Operates in most countries of the world.",
+    "image": "https://i.gigscdn.com/pr/nTZpgaEj5dTQ2Jo/original.png",
+    "limits": {
+      "dataBytes": 100000000000,
+      "throttling": {
+        "thresholdBytes": 10000000000,
+        "bandwidthBitsPerSecond": 512000
+      }
+    },
+    "name": "Gigs Global",
+    "price": {
+      "amount": 999,
+      "currency": "USD"
+    },
+    "provider": "p5",
+    "requirements": {
+      "address": "present",
+      "device": "none",
+      "user.birthday": "none",
+      "user.fullName": "present"
+    },
+    "simTypes": [
+      "eSIM",
+      "pSIM"
+    ],
+    "sms": 100,
+    "smsUnit": "message",
+    "status": "available",
+    "validity": {
+      "minimumPeriods": 12,
+      "type": "recurring",
+      "unit": "day",
+      "value": 7
+    },
+    "voice": 30000,
+    "voiceUnit": "second",
+    "createdAt": "2021-01-21T19:38:34Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "gigs",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2022-03-16T14:12:42Z",
+  "type": "com.gigs.plan.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PlanUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PortOutCredentialsIssued {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_vQCkGA1sAwrQUstrnMxdoy36Gfbw",
+  "data": {
+    "object": "portOutCredentials",
+    "accountNumber": "8231446290",
+    "accountPin": null,
+    "expiresAt": "2024-12-27T10:00:00Z",
+    "subscription": "sub_8SAfUO5pjX6UOItWn8ZglHlJfyrD"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-12-20T10:00:01Z",
+  "type": "com.gigs.portOutCredentials.issued",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PortOutCredentialsIssued(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PortingCanceled {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_rg2KPU2HEPRH6rBHzVGlbEfo2wra",
+  "data": {
+    "object": "porting",
+    "id": "prt_JeumEi9Fg0hNvRGyjfWd2SvfGRUY",
+    "accountNumber": null,
+    "accountPinExists": true,
+    "accountType": null,
+    "address": null,
+    "behavior": "portIn",
+    "billingPinExists": false,
+    "birthday": null,
+    "declinedAttempts": 0,
+    "declinedCode": null,
+    "declinedMessage": null,
+    "donorProvider": null,
+    "donorProviderApproval": null,
+    "expiredAt": null,
+    "failedAt": null,
+    "firstName": "Priya",
+    "lastDeclinedAt": null,
+    "lastName": "Natarajan",
+    "lastRequestedAt": null,
+    "phoneNumber": "+15125550147",
+    "provider": "p9",
+    "recipientProvider": {
+      "object": "serviceProvider",
+      "id": "svp_HJgDeZAwt8pdrbZe1qQb92IvrXft",
+      "name": "Gigs US",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "required": [
+      "accountNumber",
+      "accountPin"
+    ],
+    "status": "canceled",
+    "subscription": null,
+    "user": "usr_eOEACCtqrCduSvvMEWeeM9Gvf6wz",
+    "canceledAt": "2024-11-09T16:20:00Z",
+    "completedAt": null,
+    "createdAt": "2024-11-07T18:33:41Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-09T16:20:01Z",
+  "type": "com.gigs.porting.canceled",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PortingCanceled(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PortingCompleted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_QgbzB3A83Q9fFNX8ynJdJAa4Veqn",
+  "data": {
+    "object": "porting",
+    "id": "prt_mOE55PRkOckOLCZCPLM17Y0OdEvE",
+    "accountNumber": "7729104455",
+    "accountPinExists": true,
+    "accountType": null,
+    "address": {
+      "city": "Austin",
+      "country": "US",
+      "line1": "1100 Congress Avenue",
+      "line2": null,
+      "postalCode": "78701",
+      "state": "TX"
+    },
+    "behavior": "portIn",
+    "billingPinExists": false,
+    "birthday": "1991-08-23",
+    "declinedAttempts": 0,
+    "declinedCode": null,
+    "declinedMessage": null,
+    "donorProvider": {
+      "object": "serviceProvider",
+      "id": "svp_55cGWckKHLQC59rrBcj4r5DiNitv",
+      "name": "Verizon",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "donorProviderApproval": true,
+    "expiredAt": null,
+    "failedAt": null,
+    "firstName": "Priya",
+    "lastDeclinedAt": null,
+    "lastName": "Natarajan",
+    "lastRequestedAt": "2024-11-07T18:40:12Z",
+    "phoneNumber": "+15125550147",
+    "provider": "p9",
+    "recipientProvider": {
+      "object": "serviceProvider",
+      "id": "svp_eyyod2BmfVehlXq75Vwy7bZdCsSH",
+      "name": "Gigs US",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "required": [],
+    "status": "completed",
+    "subscription": "sub_HOlq9wsSdg3zOaICX6D0oqc6UrLt",
+    "user": "usr_eOEACCtqrCduSvvMEWeeM9Gvf6wz",
+    "canceledAt": null,
+    "completedAt": "2024-11-10T06:00:00Z",
+    "createdAt": "2024-11-07T18:33:41Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-10T06:00:02Z",
+  "type": "com.gigs.porting.completed",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PortingCompleted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PortingDeclined {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_a6fM2NXBvMxw1FtX4wmAwAOoLaOM",
+  "data": {
+    "object": "porting",
+    "id": "prt_4Ja9nlPtcsYL0j25UoMyt2QOWzbf",
+    "accountNumber": "7729104455",
+    "accountPinExists": true,
+    "accountType": "postpaidSingle",
+    "address": {
+      "city": "Austin",
+      "country": "US",
+      "line1": "1100 Congress Avenue",
+      "line2": null,
+      "postalCode": "78701",
+      "state": "TX"
+    },
+    "behavior": "portIn",
+    "billingPinExists": false,
+    "birthday": "1991-08-23",
+    "declinedAttempts": 1,
+    "declinedCode": "portingPhoneNumberPortProtected",
+    "declinedMessage": "The number is protected against porting at the donor provider.",
+    "donorProvider": {
+      "object": "serviceProvider",
+      "id": "svp_Oc9aahB6pEpXMTgCK8bRmktjYko7",
+      "name": "Verizon",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "donorProviderApproval": false,
+    "expiredAt": null,
+    "failedAt": null,
+    "firstName": "Priya",
+    "lastDeclinedAt": "2024-11-08T10:42:19Z",
+    "lastName": "Natarajan",
+    "lastRequestedAt": "2024-11-07T18:40:12Z",
+    "phoneNumber": "+15125550147",
+    "provider": "p9",
+    "recipientProvider": {
+      "object": "serviceProvider",
+      "id": "svp_r0iNsxH8AqhGM9brPGxGq1NPvm3z",
+      "name": "Gigs US",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "required": [],
+    "status": "declined",
+    "subscription": "sub_jjfVgzGv3xEDiAaAt8oTMt1pjV2j",
+    "user": "usr_eOEACCtqrCduSvvMEWeeM9Gvf6wz",
+    "canceledAt": null,
+    "completedAt": null,
+    "createdAt": "2024-11-07T18:33:41Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-08T10:42:20Z",
+  "type": "com.gigs.porting.declined",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PortingDeclined(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PortingRequested {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_ydEwPoUBoixtwc2mN70nQAQuMhzX",
+  "data": {
+    "object": "porting",
+    "id": "prt_tqHVWOhtL7bnUEzT2L77QYTEimzI",
+    "accountNumber": "7729104455",
+    "accountPinExists": true,
+    "accountType": null,
+    "address": {
+      "city": "Austin",
+      "country": "US",
+      "line1": "1100 Congress Avenue",
+      "line2": null,
+      "postalCode": "78701",
+      "state": "TX"
+    },
+    "behavior": "portIn",
+    "billingPinExists": false,
+    "birthday": "1991-08-23",
+    "declinedAttempts": 0,
+    "declinedCode": null,
+    "declinedMessage": null,
+    "donorProvider": {
+      "object": "serviceProvider",
+      "id": "svp_jhMAyJy2PUO7awWgvEFmhkavswXd",
+      "name": "Verizon",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "donorProviderApproval": null,
+    "expiredAt": null,
+    "failedAt": null,
+    "firstName": "Priya",
+    "lastDeclinedAt": null,
+    "lastName": "Natarajan",
+    "lastRequestedAt": "2024-11-07T18:40:12Z",
+    "phoneNumber": "+15125550147",
+    "provider": "p9",
+    "recipientProvider": {
+      "object": "serviceProvider",
+      "id": "svp_SFMULs8BQkUZrt6b7oj8mCEfbPLj",
+      "name": "Gigs US",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "required": [],
+    "status": "requested",
+    "subscription": "sub_CiOIAcIAobWCywkqE4iKO26b4bl7",
+    "user": "usr_eOEACCtqrCduSvvMEWeeM9Gvf6wz",
+    "canceledAt": null,
+    "completedAt": null,
+    "createdAt": "2024-11-07T18:33:41Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-07T18:40:13Z",
+  "type": "com.gigs.porting.requested",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PortingRequested(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for PortingUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_RzWhkTOf6vzPhyQPe29omKFt4WgR",
+  "data": {
+    "object": "porting",
+    "id": "prt_7qhNiqXxAWYcHO4p7J6OWAT02gwx",
+    "accountNumber": "7729104455",
+    "accountPinExists": false,
+    "accountType": null,
+    "address": {
+      "city": "Austin",
+      "country": "US",
+      "line1": "1100 Congress Avenue",
+      "line2": null,
+      "postalCode": "78701",
+      "state": "TX"
+    },
+    "behavior": "portIn",
+    "billingPinExists": false,
+    "birthday": "1991-08-23",
+    "declinedAttempts": 1,
+    "declinedCode": "portingAccountPinInvalid",
+    "declinedMessage": "The account PIN does not match the donor's records.",
+    "donorProvider": {
+      "object": "serviceProvider",
+      "id": "svp_QdEgJoEJB6Ebiz8O8JNfPVpHVIlu",
+      "name": "Verizon",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "donorProviderApproval": null,
+    "expiredAt": null,
+    "failedAt": null,
+    "firstName": "Priya",
+    "lastDeclinedAt": "2024-11-08T11:02:51Z",
+    "lastName": "Natarajan",
+    "lastRequestedAt": "2024-11-07T18:40:12Z",
+    "phoneNumber": "+15125550147",
+    "provider": "p9",
+    "recipientProvider": {
+      "object": "serviceProvider",
+      "id": "svp_fWy0SClmlD4pIGy50627atXanQZS",
+      "name": "Gigs US",
+      "recipientProviders": [
+        "p9"
+      ]
+    },
+    "required": [
+      "accountPin"
+    ],
+    "status": "informationRequired",
+    "subscription": "sub_LINrvKQuF5lpQa9nsRRvQ0ce3nmr",
+    "user": "usr_eOEACCtqrCduSvvMEWeeM9Gvf6wz",
+    "canceledAt": null,
+    "completedAt": null,
+    "createdAt": "2024-11-07T18:33:41Z"
+  },
+  "datacontenttype": "application/json",
+  "previousData": {
+    "accountPinExists": true,
+    "required": [],
+    "status": "requested"
+  },
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-08T11:02:52Z",
+  "type": "com.gigs.porting.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::PortingUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ProjectDeleted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_sSCLLv8TI3bUkcvnN5wsNMFshjH2",
+  "data": {
+    "object": "project",
+    "id": "acme-sandbox",
+    "billing": null,
+    "image": null,
+    "legal": null,
+    "locales": [
+      "en-US",
+      "es-US"
+    ],
+    "name": "Acme Sandbox",
+    "organization": {
+      "object": "organization",
+      "id": "org_MootXxXUCqx95ki3Vvst2b3KCqun"
+    },
+    "payments": null,
+    "subscriptionOwner": "user",
+    "type": "test",
+    "createdAt": "2023-06-01T08:00:00Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-05T08:00:00Z",
+  "type": "com.gigs.project.deleted",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ProjectDeleted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for ProjectUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_wulZJrPNasHzhtLwb8yaB1A1WiP5",
+  "data": {
+    "object": "project",
+    "id": "acme-mobile",
+    "billing": {
+      "advanceInvoicingDays": 3,
+      "currency": "USD",
+      "paymentBehavior": "automatic",
+      "taxBehavior": "exclusive"
+    },
+    "image": "https://i.gigscdn.com/pr/Qm7xZ2vB9nL4kT1/original.png",
+    "legal": {
+      "name": "Acme Mobile LLC",
+      "city": "Denver",
+      "country": "US",
+      "line1": "1600 Glenarm Place",
+      "line2": "Floor 4",
+      "postalCode": "80202",
+      "state": "CO"
+    },
+    "locales": [
+      "en-US",
+      "es-US"
+    ],
+    "name": "Acme Mobile",
+    "organization": {
+      "object": "organization",
+      "id": "org_6yAFOdgdfXP65dY41fFRbmcTcx3v"
+    },
+    "payments": {
+      "currency": "USD",
+      "mode": "live"
+    },
+    "subscriptionOwner": "user",
+    "type": "live",
+    "createdAt": "2023-06-01T08:00:00Z"
+  },
+  "datacontenttype": "application/json",
+  "previousData": {
+    "name": "Acme",
+    "locales": [
+      "en-US"
+    ]
+  },
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-11-04T12:31:08Z",
+  "type": "com.gigs.project.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::ProjectUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SimDeleted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_6Wn2Lz9QkT4xRm8VbC1hJs5YpDfA",
+  "data": {
+    "object": "sim",
+    "id": "sim_3Xk9Lw2QzR7tMn4VbH6cJp1YsDfE",
+    "iccid": "89883070000019930417",
+    "provider": "p9",
+    "status": "inactive",
+    "type": "pSIM",
+    "createdAt": "2024-01-17T11:05:00Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-08-30T15:12:48Z",
+  "type": "com.gigs.sim.deleted",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SimDeleted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SimRetired {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_8Yc5Mz1RqK7wLt3VnB9hJs2XpDfG",
+  "data": {
+    "object": "sim",
+    "id": "sim_7Bn4Qx8LzW2tRk6VcH1mJs9YpDfA",
+    "iccid": "89883070000024461182",
+    "provider": "p9",
+    "status": "retired",
+    "type": "pSIM",
+    "createdAt": "2023-11-02T09:40:27Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-09-12T06:00:04Z",
+  "type": "com.gigs.sim.retired",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SimRetired(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SimUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_2Rf7Kq4ZmW9xLt1VnB6cHs3YjDpG",
+  "data": {
+    "object": "sim",
+    "id": "sim_5Rt8WqZ2kLm9HxN3vBc7JpD4sFgA",
+    "iccid": "89883070000012845563",
+    "provider": "p14",
+    "status": "active",
+    "type": "eSIM",
+    "createdAt": "2024-06-03T10:21:45Z"
+  },
+  "datacontenttype": "application/json",
+  "previousData": {
+    "status": "inactive"
+  },
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-06-03T10:32:10Z",
+  "type": "com.gigs.sim.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SimUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionActivated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_lCtVxbTKaaXLqsUqDYU9EZ1UZkoH",
+  "data": {
+    "object": "subscription",
+    "id": "sub_B7LFwFscEAHjGzrZ55QmPYdbmheK",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": null,
+    "cancellationDetails": null,
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": {
+      "number": 1,
+      "start": "2024-03-02T09:14:05Z",
+      "end": "2024-04-02T09:14:05Z"
+    },
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": null,
+    "firstUsageAt": null,
+    "porting": {
+      "object": "porting",
+      "id": "prt_dvvPR272fWjpN4WTaLzcPvvSqf7q",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_CVPkqkyKEwjVjPjdISDiB4v7kZll",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_sfiBCUVbQi9nxjzrwHxpZvz7HSwL",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_B7LFwFscEAHjGzrZ55QmPYdbmheK",
+      "user": "usr_Scmztdm6RcWiY8uobODypLyzoelr",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550147",
+    "plan": {
+      "object": "plan",
+      "id": "pln_ZtohjmTet3UTTdrxj2zi430Gm8AH",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_PLfNI969j4tNmOA0oEoveGzyImuv",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "active",
+    "user": {
+      "object": "user",
+      "id": "usr_Scmztdm6RcWiY8uobODypLyzoelr",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-03-02T09:14:06Z",
+  "type": "com.gigs.subscription.activated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionActivated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionCanceled {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_5iaYQsrnSZnDOOgoBOhxCWnUSu0F",
+  "data": {
+    "object": "subscription",
+    "id": "sub_auXnmo82mQJAsjiHYRjcBr5cBxjf",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": "2024-05-18T11:47:09Z",
+    "cancellationDetails": {
+      "cause": "cancellationRequested",
+      "userComment": "Switching to a family plan.",
+      "userReason": "tooExpensive"
+    },
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": {
+      "number": 3,
+      "start": "2024-05-02T09:14:05Z",
+      "end": "2024-06-02T09:14:05Z"
+    },
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": null,
+    "firstUsageAt": "2024-03-02T09:31:27Z",
+    "porting": {
+      "object": "porting",
+      "id": "prt_imAFzta1jRIsQQ6CTJnFTtxsR2yB",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_6ZkuCiEBPWObdEGuuUMql2Sa1i2M",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_GLvyjwRBkokTuJYySBGWK18nVyRx",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_auXnmo82mQJAsjiHYRjcBr5cBxjf",
+      "user": "usr_A4mXypbCUqswG2txR7cv4nG3bfKp",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550147",
+    "plan": {
+      "object": "plan",
+      "id": "pln_jlkv0exs0Fbdk5JdToocFAe5GdPK",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_abFqlvNQjqQejxuXIJsptvjp2UuA",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "active",
+    "user": {
+      "object": "user",
+      "id": "usr_A4mXypbCUqswG2txR7cv4nG3bfKp",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-18T11:47:10Z",
+  "type": "com.gigs.subscription.canceled",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionCanceled(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_sbANl0cVGiesQNxvqc3at8mtD0UL",
+  "data": {
+    "object": "subscription",
+    "id": "sub_if7Dp72nWt7mpnRzrgNzY8Izr6gZ",
+    "metadata": {"channel":"web"},
+    "activatedAt": null,
+    "canceledAt": null,
+    "cancellationDetails": null,
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": null,
+    "earliestEndAt": null,
+    "endedAt": null,
+    "firstUsageAt": null,
+    "porting": null,
+    "phoneNumber": null,
+    "plan": {
+      "object": "plan",
+      "id": "pln_L3KVz5Fcp119kWXX3ZTwUKWx7Rmg",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_hXBmNClKGVCpNTA2ThQZpN9GzY9T",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "pending",
+    "user": {
+      "object": "user",
+      "id": "usr_JwbsLQxGbjmt9SDmtxO2u2XlK69u",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-03-02T09:12:52Z",
+  "type": "com.gigs.subscription.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionEnded {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_ueqrEChto7m4BzQi381TJVtkMdEQ",
+  "data": {
+    "object": "subscription",
+    "id": "sub_AHZ6gnw2UUajDTBGcuMEHxyBmlKe",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": "2024-05-18T11:47:09Z",
+    "cancellationDetails": {
+      "cause": "subscriptionEnded",
+      "userComment": null,
+      "userReason": "noDetails"
+    },
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": null,
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": "2024-06-02T09:14:05Z",
+    "firstUsageAt": "2024-03-02T09:31:27Z",
+    "porting": {
+      "object": "porting",
+      "id": "prt_svrxGdXiaWimKyxzTQBhwt2oRKut",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_M5T277izOLugyNnmHKQIoFe47Bhh",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_TqpW6BKlVcuAP4OMiT8qs1Vvuj5c",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_AHZ6gnw2UUajDTBGcuMEHxyBmlKe",
+      "user": "usr_Np3Rtebsy72XZtAHMWLKX6Ipi2IU",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550147",
+    "plan": {
+      "object": "plan",
+      "id": "pln_8WHJoMxD5RBn2O7E5SqikqjFxnfF",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_OvHh3DCYKZE6muDSWHSkRZWgu0AX",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "inactive",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "ended",
+    "user": {
+      "object": "user",
+      "id": "usr_Np3Rtebsy72XZtAHMWLKX6Ipi2IU",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-06-02T09:14:06Z",
+  "type": "com.gigs.subscription.ended",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionEnded(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionRenewed {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_4vDyx9hV7qafdsG0wgcTyse5GXex",
+  "data": {
+    "object": "subscription",
+    "id": "sub_zwz1Jg7vfsEyTALPON6BHZ1yCVpa",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": null,
+    "cancellationDetails": null,
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": {
+      "number": 3,
+      "start": "2024-05-02T09:14:05Z",
+      "end": "2024-06-02T09:14:05Z"
+    },
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": null,
+    "firstUsageAt": "2024-03-02T09:31:27Z",
+    "porting": {
+      "object": "porting",
+      "id": "prt_Kl9jEsIe53uj0Bg3O3CSjyoEXP7n",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_NdXKVbMFMUoDbrrSC5Tuovj2tEO6",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_HpbdlZ68vLvcVklZjssphLS2Nwg9",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_zwz1Jg7vfsEyTALPON6BHZ1yCVpa",
+      "user": "usr_gw4FGdfsAj4jhQVuvAb7BWq0CJar",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550147",
+    "plan": {
+      "object": "plan",
+      "id": "pln_RoGHOhZnmTOfPHSleuGPn1WQnJSX",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_p9HqHPobPJuOxxWclKezNWeLkdfX",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "active",
+    "user": {
+      "object": "user",
+      "id": "usr_gw4FGdfsAj4jhQVuvAb7BWq0CJar",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-02T09:14:06Z",
+  "type": "com.gigs.subscription.renewed",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionRenewed(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionRestored {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_L8zMOozsScdhb6QWiiWnzUGVIdPJ",
+  "data": {
+    "object": "subscription",
+    "id": "sub_NxUQN3gypCHhQph5z77oy6xFC5pG",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": null,
+    "cancellationDetails": null,
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": {
+      "number": 3,
+      "start": "2024-05-02T09:14:05Z",
+      "end": "2024-06-02T09:14:05Z"
+    },
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": null,
+    "firstUsageAt": "2024-03-02T09:31:27Z",
+    "porting": {
+      "object": "porting",
+      "id": "prt_FqRMA6XfSpdbRM5cW69DEHf1ZcsL",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_LaN2lc3xmsozPz2zClUaZ4tFLyOC",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_Pk8GO8wEiR1o4tSsiZNAslYVZAuX",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_NxUQN3gypCHhQph5z77oy6xFC5pG",
+      "user": "usr_yJSJ9j6sPIlS69CPZdtjS4ItFLhC",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550147",
+    "plan": {
+      "object": "plan",
+      "id": "pln_DSkqXxaIbuwsynvBUdF52hvnE2ns",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_FfwTkgpbjhybmKjK9ofgTPt9bzS1",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "active",
+    "user": {
+      "object": "user",
+      "id": "usr_yJSJ9j6sPIlS69CPZdtjS4ItFLhC",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-06-03T08:20:15Z",
+  "type": "com.gigs.subscription.restored",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionRestored(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionRestricted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_Q2wE4rT6yU8iO0pA1sD3fG5hJ7kL",
+  "data": {
+    "object": "subscription",
+    "id": "sub_NxUQN3gypCHhQph5z77oy6xFC5pG",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": null,
+    "cancellationDetails": null,
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": {
+      "number": 3,
+      "start": "2024-05-02T09:14:05Z",
+      "end": "2024-06-02T09:14:05Z"
+    },
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": null,
+    "firstUsageAt": "2024-03-02T09:31:27Z",
+    "porting": {
+      "object": "porting",
+      "id": "prt_FqRMA6XfSpdbRM5cW69DEHf1ZcsL",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_LaN2lc3xmsozPz2zClUaZ4tFLyOC",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_Pk8GO8wEiR1o4tSsiZNAslYVZAuX",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_NxUQN3gypCHhQph5z77oy6xFC5pG",
+      "user": "usr_yJSJ9j6sPIlS69CPZdtjS4ItFLhC",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550147",
+    "plan": {
+      "object": "plan",
+      "id": "pln_DSkqXxaIbuwsynvBUdF52hvnE2ns",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_FfwTkgpbjhybmKjK9ofgTPt9bzS1",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "restricted",
+    "user": {
+      "object": "user",
+      "id": "usr_yJSJ9j6sPIlS69CPZdtjS4ItFLhC",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-20T00:00:03Z",
+  "type": "com.gigs.subscription.restricted",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionRestricted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionResumed {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_Xl8R1NBKoQHbuLpDLK2CKCpQFIg7",
+  "data": {
+    "object": "subscription",
+    "id": "sub_5rtyPSGBJviV9tPJhzwsLehd5uQ1",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": null,
+    "cancellationDetails": null,
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": {
+      "number": 3,
+      "start": "2024-05-02T09:14:05Z",
+      "end": "2024-06-02T09:14:05Z"
+    },
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": null,
+    "firstUsageAt": "2024-03-02T09:31:27Z",
+    "porting": {
+      "object": "porting",
+      "id": "prt_euaQOIIz3GhL41CG3bfBL5AsyBMS",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_cjLMuSGHiT6pHIh7y3AmYwZZeNaA",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_sQ7IK2RB1QUdugFRCosGiQzT8lwg",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_5rtyPSGBJviV9tPJhzwsLehd5uQ1",
+      "user": "usr_GKQ78rY0aMYL0EnJ8PeoP7Ks6dCr",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550147",
+    "plan": {
+      "object": "plan",
+      "id": "pln_vFASUT6ABWaeP1bRkwikWwh8V4KO",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_yVga9PPdlVp9yjehhGJUKa4nvs1V",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "active",
+    "user": {
+      "object": "user",
+      "id": "usr_GKQ78rY0aMYL0EnJ8PeoP7Ks6dCr",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-20T14:05:31Z",
+  "type": "com.gigs.subscription.resumed",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionResumed(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_tVBIENMQIRdUH9xTTkjUcb2i5cts",
+  "data": {
+    "object": "subscription",
+    "id": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
+    "metadata": {"channel":"web"},
+    "activatedAt": "2024-03-02T09:14:05Z",
+    "canceledAt": null,
+    "cancellationDetails": null,
+    "createdAt": "2024-03-02T09:12:51Z",
+    "currentPeriod": {
+      "number": 3,
+      "start": "2024-05-02T09:14:05Z",
+      "end": "2024-06-02T09:14:05Z"
+    },
+    "earliestEndAt": "2024-04-02T09:14:05Z",
+    "endedAt": null,
+    "firstUsageAt": "2024-03-02T09:31:27Z",
+    "porting": {
+      "object": "porting",
+      "id": "prt_KOneBfEPAWiO12iN2jWxErBda4T0",
+      "accountNumber": "7729104455",
+      "accountPinExists": true,
+      "accountType": null,
+      "address": {
+        "city": "Austin",
+        "country": "US",
+        "line1": "1100 Congress Avenue",
+        "line2": null,
+        "postalCode": "78701",
+        "state": "TX"
+      },
+      "behavior": "portIn",
+      "billingPinExists": false,
+      "birthday": "1991-08-23",
+      "declinedAttempts": 0,
+      "declinedCode": null,
+      "declinedMessage": null,
+      "donorProvider": {
+        "object": "serviceProvider",
+        "id": "svp_gXw9FG0HPhReqlshw5HykKXycEkd",
+        "name": "Verizon",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "donorProviderApproval": true,
+      "expiredAt": null,
+      "failedAt": null,
+      "firstName": "Priya",
+      "lastDeclinedAt": null,
+      "lastName": "Natarajan",
+      "lastRequestedAt": "2024-03-02T09:13:02Z",
+      "phoneNumber": "+15125550147",
+      "provider": "p9",
+      "recipientProvider": {
+        "object": "serviceProvider",
+        "id": "svp_AmZvCnlEYbhJBUuD9StEKkY30mmP",
+        "name": "Gigs US",
+        "recipientProviders": [
+          "p9"
+        ]
+      },
+      "required": [],
+      "status": "completed",
+      "subscription": "sub_L37i81ch9qe0TvzbHQ0p1LrERN0u",
+      "user": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
+      "canceledAt": null,
+      "completedAt": "2024-03-03T06:00:00Z",
+      "createdAt": "2024-03-02T09:12:55Z"
+    },
+    "phoneNumber": "+15125550199",
+    "plan": {
+      "object": "plan",
+      "id": "pln_k2bi4c2Mnko4uGFdHwsu692MKW2v",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": 21474836480,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 21474836480,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Essentials",
+      "price": {
+        "amount": 1499,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_LHlvlSswTfsM6CDNcbDDCc1nkYa5",
+      "iccid": "89014103271234567894",
+      "provider": "p9",
+      "status": "active",
+      "type": "eSIM",
+      "createdAt": "2024-03-02T09:12:40Z"
+    },
+    "status": "active",
+    "user": {
+      "object": "user",
+      "id": "usr_AXoiSTEZTSN6yVdQisb8jkq4nwTQ",
+      "metadata": {"crmId":"C-88412"},
+      "birthday": "1991-08-23",
+      "createdAt": "2024-03-01T20:41:09Z",
+      "email": "priya.natarajan@example.com",
+      "emailVerified": true,
+      "fullName": "Priya Natarajan",
+      "preferredLocale": "en-US",
+      "status": "active"
+    }
+  },
+  "datacontenttype": "application/json",
+  "previousData": {
+    "metadata": {},
+    "phoneNumber": "+15125550147"
+  },
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-07T13:02:44Z",
+  "type": "com.gigs.subscription.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionAddonActivated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_R4BdcTeADJCEXRVsqLZWqNHz9asc",
+  "data": {
+    "object": "subscriptionAddon",
+    "id": "sad_RAHuP5vxguBXZYKzKJbgy9KnBANW",
+    "activatedAt": "2024-04-11T08:00:12Z",
+    "addon": {
+      "object": "addon",
+      "id": "add_ayUCDqamEs8zoBpeDQw2ckmIp2RD",
+      "allowances": {
+        "dataBytes": 5368709120,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "createdAt": "2023-12-05T10:00:00Z",
+      "description": "5GB of extra data, valid for 30 days.",
+      "name": "5GB Data Top-up",
+      "price": {
+        "amount": 500,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "recurrenceType": "oneTime",
+      "status": "available",
+      "type": "topUp",
+      "validity": {
+        "unit": "day",
+        "value": 30
+      },
+      "data": 5368709120,
+      "dataUnit": "byte",
+      "sms": 0,
+      "smsUnit": "message",
+      "voice": 0,
+      "voiceUnit": "second"
+    },
+    "canceledAt": null,
+    "createdAt": "2024-04-11T07:59:48Z",
+    "currentPeriod": {
+      "number": 1,
+      "start": "2024-04-11T08:00:12Z",
+      "end": "2024-05-11T08:00:12Z"
+    },
+    "endedAt": null,
+    "status": "active",
+    "subscription": "sub_j0vm9TyKxNXm7X9u0UPsZJxin0Z0",
+    "user": "usr_WY656KnMFzKYBnFzpmP2AOQYJXdo"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-04-11T08:00:13Z",
+  "type": "com.gigs.subscriptionAddon.activated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionAddonActivated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionAddonCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_snpOJxNmZAR442x3jvCe6rVy2hNl",
+  "data": {
+    "object": "subscriptionAddon",
+    "id": "sad_TPJmKC36SbfnhMgaP5pYRUJxABOg",
+    "activatedAt": null,
+    "addon": {
+      "object": "addon",
+      "id": "add_FhVYq8RFsqdAIjuWsgeLt7SvrLJc",
+      "allowances": {
+        "dataBytes": 5368709120,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "createdAt": "2023-12-05T10:00:00Z",
+      "description": "5GB of extra data, valid for 30 days.",
+      "name": "5GB Data Top-up",
+      "price": {
+        "amount": 500,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "recurrenceType": "oneTime",
+      "status": "available",
+      "type": "topUp",
+      "validity": {
+        "unit": "day",
+        "value": 30
+      },
+      "data": 5368709120,
+      "dataUnit": "byte",
+      "sms": 0,
+      "smsUnit": "message",
+      "voice": 0,
+      "voiceUnit": "second"
+    },
+    "canceledAt": null,
+    "createdAt": "2024-04-11T07:59:48Z",
+    "currentPeriod": null,
+    "endedAt": null,
+    "status": "pending",
+    "subscription": "sub_9ZrUQ7KeH1A8v0smqffmb8QYpKHU",
+    "user": "usr_GlsMI0mCP8bOXPqmcDr66etFLmqm"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-04-11T07:59:49Z",
+  "type": "com.gigs.subscriptionAddon.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionAddonCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionAddonEnded {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_b9A6Lv62GUqvnR8INzVP30bhGr8C",
+  "data": {
+    "object": "subscriptionAddon",
+    "id": "sad_Fqt5JpZAr5IIbhX506jmrsZJ3Qs2",
+    "activatedAt": "2024-04-11T08:00:12Z",
+    "addon": {
+      "object": "addon",
+      "id": "add_XeeFuUZHAz6LL2eQf0YNq2rXd1lH",
+      "allowances": {
+        "dataBytes": 5368709120,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "createdAt": "2023-12-05T10:00:00Z",
+      "description": "5GB of extra data, valid for 30 days.",
+      "name": "5GB Data Top-up",
+      "price": {
+        "amount": 500,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "recurrenceType": "oneTime",
+      "status": "available",
+      "type": "topUp",
+      "validity": {
+        "unit": "day",
+        "value": 30
+      },
+      "data": 5368709120,
+      "dataUnit": "byte",
+      "sms": 0,
+      "smsUnit": "message",
+      "voice": 0,
+      "voiceUnit": "second"
+    },
+    "canceledAt": null,
+    "createdAt": "2024-04-11T07:59:48Z",
+    "currentPeriod": null,
+    "endedAt": "2024-05-11T08:00:12Z",
+    "status": "ended",
+    "subscription": "sub_YImNrL1nNq8xXcETxibJdwkk6X9k",
+    "user": "usr_91VC8BCF50QxsL9uyBn4x1fztQW1"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-11T08:00:13Z",
+  "type": "com.gigs.subscriptionAddon.ended",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionAddonEnded(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionAddonRenewed {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_7e4Ci1f2oHFUwwWosWIRmVlLA8Is",
+  "data": {
+    "object": "subscriptionAddon",
+    "id": "sad_02gmZugh5nQovxV31rrsIcAFmwN5",
+    "activatedAt": "2024-04-11T08:00:12Z",
+    "addon": {
+      "object": "addon",
+      "id": "add_5bn4j18FL696CzCiiPAcyVPejYTE",
+      "allowances": {
+        "dataBytes": 5368709120,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "createdAt": "2023-12-05T10:00:00Z",
+      "description": "5GB of extra data, valid for 30 days.",
+      "name": "5GB Data Top-up",
+      "price": {
+        "amount": 500,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "recurrenceType": "recurring",
+      "status": "available",
+      "type": "topUp",
+      "validity": {
+        "unit": "day",
+        "value": 30
+      },
+      "data": 5368709120,
+      "dataUnit": "byte",
+      "sms": 0,
+      "smsUnit": "message",
+      "voice": 0,
+      "voiceUnit": "second"
+    },
+    "canceledAt": null,
+    "createdAt": "2024-04-11T07:59:48Z",
+    "currentPeriod": {
+      "number": 2,
+      "start": "2024-05-11T08:00:12Z",
+      "end": "2024-06-10T08:00:12Z"
+    },
+    "endedAt": null,
+    "status": "active",
+    "subscription": "sub_HM5VicXnR5XvGTeKBMpEZEjWlAzN",
+    "user": "usr_mUom0yfdK6sSIqJ6eB77CFLKVKL1"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-11T08:00:14Z",
+  "type": "com.gigs.subscriptionAddon.renewed",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionAddonRenewed(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionChangeApplied {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_nSEwF4cjSGfbNbnIeyhiQMMIzjbY",
+  "data": {
+    "object": "subscriptionChange",
+    "id": "sch_iGWgMEQIMq3uKqNud487DG1bcH5p",
+    "plan": {
+      "object": "plan",
+      "id": "pln_4lXb4I6sUl2p6SJPRPbz2O1WrFAh",
+      "metadata": {"tier":"standard"},
+      "allowances": {
+        "dataBytes": null,
+        "voiceSeconds": null,
+        "smsMessages": null
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": -1,
+      "dataUnit": "byte",
+      "description": "Unlimited calls and texts with 20GB of data.",
+      "image": null,
+      "limits": {
+        "dataBytes": null,
+        "throttling": null
+      },
+      "name": "Gigs Unlimited",
+      "price": {
+        "amount": 2999,
+        "currency": "USD"
+      },
+      "provider": "p9",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": -1,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "month",
+        "value": 1
+      },
+      "voice": -1,
+      "voiceUnit": "second",
+      "createdAt": "2023-11-02T15:20:00Z"
+    },
+    "requestedChange": {
+      "plan": "pln_4lXb4I6sUl2p6SJPRPbz2O1WrFAh",
+      "sim": null,
+      "when": "now"
+    },
+    "sim": null,
+    "status": "applied",
+    "subscription": "sub_95jFkjRDWxNduuASNss36zfMHPZA",
+    "appliedAt": "2024-06-18T14:22:09Z",
+    "createdAt": "2024-06-18T14:22:01Z",
+    "scheduledAt": null
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-06-18T14:22:10Z",
+  "type": "com.gigs.subscriptionChange.applied",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionChangeApplied(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionChangeCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_1Lm8Qz4WkR7tXn2VbH5cJs9YpDfE",
+  "data": {
+    "object": "subscriptionChange",
+    "id": "sch_8Vq3MzK6tRw1HyL9nXc4BfJ2sPdG",
+    "failureCode": null,
+    "plan": {
+      "object": "plan",
+      "id": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
+      "allowances": {
+        "dataBytes": 30000000000,
+        "voiceSeconds": 60000,
+        "smsMessages": 500
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "data": 30000000000,
+      "dataUnit": "byte",
+      "description": null,
+      "image": "https://cdn.example.com/plans/everyday-30.png",
+      "limits": {
+        "dataBytes": 50000000000,
+        "throttling": {
+          "thresholdBytes": 30000000000,
+          "bandwidthBitsPerSecond": 256000
+        }
+      },
+      "name": "Everyday 30 GB",
+      "price": {
+        "amount": 2500,
+        "currency": "USD"
+      },
+      "provider": "p5",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": 500,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 1,
+        "type": "recurring",
+        "unit": "day",
+        "value": 30
+      },
+      "voice": 60000,
+      "voiceUnit": "second",
+      "createdAt": "2024-02-19T09:30:00Z"
+    },
+    "sim": null,
+    "status": "pending",
+    "subscription": "sub_3Nf6TyH9qWk2LmX8vRz4BcJ7pDsE",
+    "appliedAt": null,
+    "createdAt": "2024-09-05T17:26:41Z",
+    "scheduledAt": "2024-09-21T00:00:00Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-09-05T17:26:42Z",
+  "type": "com.gigs.subscriptionChange.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionChangeCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for SubscriptionChangeDeleted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_0SNlurA049MEWV5gNTcQ5A07h3Ol",
+  "data": {
+    "object": "subscriptionChange",
+    "id": "sch_0SNlurA049MEWV3bE0SMtbIEJApp",
+    "plan": {
+      "object": "plan",
+      "id": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo",
+      "allowances": {
+        "dataBytes": 10000000000,
+        "voiceSeconds": 30000,
+        "smsMessages": 100
+      },
+      "coverage": {
+        "object": "coverage",
+        "id": "de",
+        "countries": [
+          "DE",
+          "FR",
+          "US"
+        ],
+        "name": "Europe"
+      },
+      "data": 10000000000,
+      "dataUnit": "byte",
+      "description": "A data plan you will love! Operates in most countries of the world.",
+      "image": "https://i.gigscdn.com/pr/nTZpgaEj5dTQ2Jo/original.png",
+      "limits": {
+        "dataBytes": 100000000000,
+        "throttling": {
+          "thresholdBytes": 10000000000,
+          "bandwidthBitsPerSecond": 512000
+        }
+      },
+      "name": "Gigs Global",
+      "price": {
+        "amount": 999,
+        "currency": "USD"
+      },
+      "provider": "p5",
+      "requirements": {
+        "address": "present",
+        "device": "none",
+        "user.birthday": "none",
+        "user.fullName": "present"
+      },
+      "simTypes": [
+        "eSIM",
+        "pSIM"
+      ],
+      "sms": 100,
+      "smsUnit": "message",
+      "status": "available",
+      "validity": {
+        "minimumPeriods": 12,
+        "type": "recurring",
+        "unit": "day",
+        "value": 7
+      },
+      "voice": 30000,
+      "voiceUnit": "second",
+      "createdAt": "2021-01-21T19:38:34Z"
+    },
+    "requestedChange": {
+      "plan": "pln_0SNlurA049MEWV3V0q7gjQbM4EVo",
+      "sim": "sim_0SNlurA049MEWV1BAAmWZULA4lf6",
+      "when": "renewal"
+    },
+    "sim": {
+      "object": "sim",
+      "id": "sim_0SNlurA049MEWV1BAAmWZULA4lf6",
+      "iccid": "89883070000007537119",
+      "provider": "p9",
+      "status": "inactive",
+      "type": "eSIM",
+      "createdAt": "2021-01-21T19:38:34Z"
+    },
+    "status": "pending",
+    "subscription": "sub_0SNlurA049MEWV2gSfSxi00xlPIi",
+    "appliedAt": "2021-01-21T19:36:57Z",
+    "createdAt": "2021-01-21T19:12:28Z",
+    "scheduledAt": "2021-01-21T19:12:28Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "gigs",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2022-03-16T14:12:42Z",
+  "type": "com.gigs.subscriptionChange.deleted",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::SubscriptionChangeDeleted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for UsageBalanceThresholdReached {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_XoJdVlRWnE0gMATvzborudrcUKUp",
+  "data": {
+    "object": "usageBalance",
+    "id": "ubl_9xypJldwWXAa66F6n1KaKXT7tA1z",
+    "allowance": {
+      "object": "allowance",
+      "id": "alw_M3pVfpL01raBXzwsT26yhtLUUBZH",
+      "name": "Data",
+      "type": "data",
+      "coverage": {
+        "object": "coverage",
+        "id": "us",
+        "countries": [
+          "US"
+        ],
+        "name": "United States"
+      },
+      "limit": 21474836480,
+      "unit": "bytes"
+    },
+    "subscription": "sub_HtPAuyysNRzVlxGxG7PTt0qC1huK",
+    "source": {
+      "type": "subscriptionPeriod",
+      "subscriptionPeriod": 8
+    },
+    "unit": "bytes",
+    "used": 19327352832,
+    "limit": 21474836480,
+    "remaining": 2147483648,
+    "usedPercent": 90,
+    "remainingPercent": 10,
+    "usableFrom": "2024-10-02T09:14:05Z",
+    "usableUntil": "2024-11-02T09:14:05Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-10-27T21:18:40Z",
+  "type": "com.gigs.usageBalance.thresholdReached",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::UsageBalanceThresholdReached(event)) => {
+                *event
+            }
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for UsageNotificationCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_2Wz8Lq5KmR1tXn7VbH4cJs3YpDfG",
+  "data": {
+    "object": "usageNotification",
+    "subscription": "sub_3Nf6TyH9qWk2LmX8vRz4BcJ7pDsE",
+    "thresholdExceeded": {
+      "type": "data",
+      "at": "2024-09-14T21:47:03Z",
+      "data": {
+        "allowanceBytes": 30000000000,
+        "usageBytes": 27000000000
+      },
+      "percentage": 90,
+      "sms": {
+        "allowanceMessages": 500,
+        "usageMessages": 112
+      },
+      "subscriptionAddons": [],
+      "voice": {
+        "allowanceSeconds": 60000,
+        "usageSeconds": 18240
+      }
+    },
+    "throttled": null,
+    "type": "thresholdExceeded"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-09-14T21:47:05Z",
+  "type": "com.gigs.usageNotification.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::UsageNotificationCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for UsageThresholdExceeded {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_9Rm3Kz6WqL1tXn5VbH8cJs4YpDfA",
+  "data": {
+    "object": "usageThresholdExceeded",
+    "plan": "pln_1Bq6WzT3mKx8RvN5cHj2LsD9yPfA",
+    "project": "acme-mobile",
+    "subscription": "sub_3Nf6TyH9qWk2LmX8vRz4BcJ7pDsE",
+    "subscriptionAddons": null,
+    "thresholdPercentage": 90,
+    "type": "data",
+    "unit": "byte",
+    "usageAt": "2024-09-14T21:47:03Z"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-09-14T21:47:05Z",
+  "type": "com.gigs.usageThreshold.exceeded",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::UsageThresholdExceeded(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for UserAddressCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_7Qx2Mz5KwL8tRn4VbH1cJs6YpDfA",
+  "data": {
+    "object": "userAddress",
+    "id": "adr_9Kd4LmQ7wRt2XzN6vBc8HyJ3sPfE",
+    "city": "Berlin",
+    "country": "DE",
+    "createdAt": "2024-05-28T16:05:37Z",
+    "line1": "Beispielweg 12",
+    "line2": null,
+    "postalCode": "10117",
+    "state": null,
+    "user": "usr_6Yp1QwE8rTz3KmN7vLc2HxB9sJdF"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-05-28T16:05:38Z",
+  "type": "com.gigs.user.address.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::UserAddressCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for UserCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_aF3lwUheQZ42bMtAcZ6C23fF9TWl",
+  "data": {
+    "object": "user",
+    "id": "usr_wCs9WfNs3i9dKHCCT8FGXroYpDui",
+    "metadata": {"crmId":"C-88412"},
+    "birthday": "1991-08-23",
+    "createdAt": "2024-09-09T07:51:22Z",
+    "email": "tomas.ferreira@example.com",
+    "emailVerified": true,
+    "fullName": "Tomás Ferreira",
+    "preferredLocale": "en-US",
+    "status": "active"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-09-09T07:51:23Z",
+  "type": "com.gigs.user.created",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::UserCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for UserDeleted {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_4Zp9Kw3LqT6xRm1VnB8cHs2YjDfG",
+  "data": {
+    "object": "user",
+    "id": "usr_6Yp1QwE8rTz3KmN7vLc2HxB9sJdF",
+    "metadata": {"crmId":"C-20417"},
+    "birthday": "1988-11-04",
+    "createdAt": "2024-05-28T16:02:11Z",
+    "email": "maria.lopez@example.org",
+    "emailVerified": true,
+    "fullName": "Maria Lopez",
+    "preferredLocale": "es-ES",
+    "status": "deleted"
+  },
+  "datacontenttype": "application/json",
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-10-02T12:54:19Z",
+  "type": "com.gigs.user.deleted",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::UserDeleted(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for UserUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_Y1wcoHXt9xtAUHiZW1kNxsbqv7U3",
+  "data": {
+    "object": "user",
+    "id": "usr_Abdjil3R3FaV3pggUVSmcYf7ozKR",
+    "metadata": {"crmId":"C-88412"},
+    "birthday": "1991-08-23",
+    "createdAt": "2024-03-01T20:41:09Z",
+    "email": "p.natarajan@example.com",
+    "emailVerified": false,
+    "fullName": "Priya Natarajan",
+    "preferredLocale": "en-US",
+    "status": "active"
+  },
+  "datacontenttype": "application/json",
+  "previousData": {
+    "email": "priya.natarajan@example.com",
+    "emailVerified": true
+  },
+  "project": "acme-mobile",
+  "source": "https://api.gigs.com",
+  "specversion": "1.0",
+  "time": "2024-09-12T18:27:35Z",
+  "type": "com.gigs.user.updated",
+  "version": "2024-12-20"
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::UserUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}

@@ -5,6 +5,7 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 pub(crate) mod error;
+pub(crate) mod example;
 pub(crate) mod parse;
 pub(crate) mod raw;
 mod scan;

@@ -3,12 +3,11 @@
 //! The generated API: one module per Gigs API version.
 mod types;
 #[cfg(feature = "v2024-01-01")]
+#[cfg_attr(docsrs, doc(cfg(feature = "v2024-01-01")))]
 pub mod v2024_01_01;
 #[cfg(feature = "v2024-02-01")]
+#[cfg_attr(docsrs, doc(cfg(feature = "v2024-02-01")))]
 pub mod v2024_02_01;
-#[cfg(feature = "v2024-02-01")]
-/// The newest API version this crate knows, 2024-02-01.
-pub use v2024_02_01 as latest;
 /// An event parsed with the module of the API version named in its envelope.
 ///
 /// For receivers that get several versions at once, such as during an
@@ -19,9 +18,11 @@ pub use v2024_02_01 as latest;
 #[non_exhaustive]
 pub enum VersionedEvent {
     #[cfg(feature = "v2024-01-01")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "v2024-01-01")))]
     /// An event of API version 2024-01-01.
     V2024_01_01(v2024_01_01::Event),
     #[cfg(feature = "v2024-02-01")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "v2024-02-01")))]
     /// An event of API version 2024-02-01.
     V2024_02_01(v2024_02_01::Event),
     /// An event of an API version this build does not parse.

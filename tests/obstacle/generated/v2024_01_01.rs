@@ -3,6 +3,7 @@
 //! Gigs API version 2024-01-01: 3 event types.
 //!
 //! Parse a webhook body with [`Event::from_json`] and `match` on the [`Event`].
+//! [`Example`] gives each event type its documented example in this version, for tests.
 //! Types that did not change since an earlier version are that version's types, re-exported.
 #![allow(deprecated)]
 pub use super::types::data::v2024_01_01::Data;
@@ -19,3 +20,112 @@ pub use super::types::widget_kind::v2024_01_01::WidgetKind;
 pub use super::types::widget_part_added::v2024_01_01::WidgetPartAdded;
 pub use super::types::widget_previous_data::v2024_01_01::WidgetPreviousData;
 pub use super::types::widget_updated::v2024_01_01::WidgetUpdated;
+/// The example of every event type of API version 2024-01-01 that has one, parsed, in the order of [`Event::TYPES`].
+pub fn examples() -> ::std::vec::Vec<Event> {
+    ::std::vec::Vec::from([
+        Event::WidgetCreated(
+            ::std::boxed::Box::new(<WidgetCreated as Example>::example()),
+        ),
+        Event::WidgetPartAdded(
+            ::std::boxed::Box::new(<WidgetPartAdded as Example>::example()),
+        ),
+        Event::WidgetUpdated(
+            ::std::boxed::Box::new(<WidgetUpdated as Example>::example()),
+        ),
+    ])
+}
+/// The example payload Gigs documents for an event type, in API version 2024-01-01.
+///
+/// For tests of code that handles events: generated structs are `#[non_exhaustive]`, so code outside this crate cannot build them from struct literals. With this trait in scope, `PlanUpdated::example()` is the parsed example.
+///
+/// A type that did not change between versions implements the trait of each version using it, each with that version's example: name the trait (`v2024_12_20::Example`) of the version your endpoint is set to.
+pub trait Example: ::std::marker::Sized {
+    /// The example as Gigs documents it: a complete webhook body.
+    const JSON: &'static str;
+    /// The example, parsed.
+    fn example() -> Self;
+}
+impl Example for WidgetCreated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_1",
+  "type": "com.gigs.widget.created",
+  "time": "2024-01-01T00:00:00Z",
+  "data": {
+    "object": "widget",
+    "type": "t",
+    "self": "s",
+    "ref": "r",
+    "match": null,
+    "Result": {"ok": true},
+    "userId": "usr_1",
+    "user_id": "usr_2",
+    "kind": "feature-phone",
+    "tags": [["red", "Red-Green"], []],
+    "labels": {"a": "b"}
+  }
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::WidgetCreated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for WidgetPartAdded {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_1",
+  "type": "com.gigs.widget.part.added",
+  "time": "2024-01-01T00:00:00Z",
+  "data": {
+    "object": "widget",
+    "type": "t",
+    "self": "s",
+    "ref": "r",
+    "match": null,
+    "Result": {"ok": true},
+    "userId": "usr_1",
+    "user_id": "usr_2",
+    "kind": "feature-phone",
+    "tags": [["red", "Red-Green"], []],
+    "labels": {"a": "b"}
+  }
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::WidgetPartAdded(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}
+impl Example for WidgetUpdated {
+    const JSON: &'static str = r#"{
+  "object": "event",
+  "id": "evt_1",
+  "type": "com.gigs.widget.updated",
+  "time": "2024-01-01T00:00:00Z",
+  "data": {
+    "object": "widget",
+    "type": "t",
+    "self": "s",
+    "ref": "r",
+    "match": null,
+    "Result": {"ok": true},
+    "userId": "usr_1",
+    "user_id": "usr_2",
+    "kind": "feature-phone",
+    "tags": [["red", "Red-Green"], []],
+    "labels": {"a": "b"}
+  }
+}
+"#;
+    fn example() -> Self {
+        match Event::from_json(Self::JSON.as_bytes()) {
+            ::std::result::Result::Ok(Event::WidgetUpdated(event)) => *event,
+            other => crate::__private::unparsable_example(Self::TYPE, other.err()),
+        }
+    }
+}

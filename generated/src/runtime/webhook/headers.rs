@@ -90,6 +90,7 @@ where
 }
 
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl<T: AsRef<[u8]>> Headers for http::HeaderMap<T> {
     fn values(&self, name: &str, each: &mut dyn FnMut(&[u8])) {
         for value in self.get_all(name) {
