@@ -1,5 +1,6 @@
 //! `cargo xtask`: the maintainer commands of gigs-events.
 
+mod fuzz_seeds;
 mod measure;
 mod regen;
 
@@ -41,6 +42,13 @@ enum Command {
         #[arg(long, value_name = "DB")]
         inbox: Option<PathBuf>,
     },
+    /// Write the raw seed inputs of the fuzz targets (fixtures, spec
+    /// examples, spec trees) into `<out>/<target>/`; `fuzz/refresh-corpus`
+    /// minimizes them into the checked-in corpus.
+    FuzzSeeds {
+        /// The directory to write into.
+        out: PathBuf,
+    },
     /// Show what changed between two API versions, for code receiving webhooks.
     Diff {
         /// The older version, YYYY-MM-DD.
@@ -76,6 +84,7 @@ fn main() -> ExitCode {
             versions::new_version(&root, &date).map(|()| ExitCode::SUCCESS)
         }
         Command::CheckPayload { files, inbox } => check_payloads(&root, &files, inbox.as_deref()),
+        Command::FuzzSeeds { out } => fuzz_seeds::run(&root, &out).map(|()| ExitCode::SUCCESS),
         Command::Diff { from, to } => versions::diff(&root, &from, &to).map(|ok| {
             if ok {
                 ExitCode::SUCCESS
