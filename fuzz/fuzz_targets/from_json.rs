@@ -72,7 +72,14 @@ include!(concat!(env!("OUT_DIR"), "/versions.rs"));
 fuzz_target!(|body: &[u8]| {
     let raw = parse_and_round_trip::<RawEvent>(body);
     let versioned = parse_and_round_trip::<VersionedEvent>(body);
-    let envelope_version = raw.as_ref().ok().and_then(RawEvent::version);
+    // The version the envelope names, when the body can be read that far:
+    // a body can name a known version and still not be JSON further on,
+    // which that version's module may report as another error first.
+    let envelope_version = match (&versioned, &raw) {
+        (Ok(event), _) => event.version(),
+        (Err(_), Ok(raw)) => raw.version(),
+        (Err(_), Err(_)) => None,
+    };
     check_every_version(body, envelope_version, &versioned);
     match (&raw, &versioned) {
         (Ok(raw), Ok(event)) => {
@@ -84,10 +91,10 @@ fuzz_target!(|body: &[u8]| {
         (_, Err(_)) => {}
     }
     let known = envelope_version.is_some_and(|version| VERSIONS.contains(&version));
-    if !known {
-        let unsupported = raw.map(|raw| VersionedEvent::Unsupported(Box::new(raw)));
+    if let (false, Ok(raw)) = (known, raw) {
         assert_eq!(
-            versioned, unsupported,
+            versioned,
+            Ok(VersionedEvent::Unsupported(Box::new(raw))),
             "an event of no known version is not kept whole"
         );
     }
