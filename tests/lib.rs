@@ -23,6 +23,35 @@ pub const SEEDS: [&str; 4] = [
     "subscriptionChange.deleted.json",
 ];
 
+/// An API version date the crate does not know: the day after the newest
+/// version of `spec/versions.yaml`. Derived rather than written down, so that
+/// no version a maintainer adds can turn it into a known one.
+pub fn unknown_api_version() -> String {
+    let path = root().join("spec/versions.yaml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    let versions = gigs_codegen::load::parse_file::<gigs_codegen::spec::VersionsFile>(
+        Path::new("versions.yaml"),
+        &text,
+    )
+    .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let newest = versions
+        .versions
+        .iter()
+        .map(|version| {
+            version
+                .value
+                .parse::<jiff::civil::Date>()
+                .unwrap_or_else(|error| panic!("version {}: {error}", version.value))
+        })
+        .max()
+        .unwrap_or_else(|| panic!("{} lists no version", path.display()));
+    let next = newest
+        .tomorrow()
+        .unwrap_or_else(|error| panic!("no day after {newest}: {error}"));
+    next.to_string()
+}
+
 /// `value` with every RFC 3339 timestamp written the way jiff writes it, so
 /// that `2024-01-01T00:00:00.0Z` and `2024-01-01T00:00:00Z` compare equal:
 /// serializing may change a timestamp's format, never its instant.

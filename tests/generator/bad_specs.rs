@@ -163,6 +163,93 @@ fn the_base_of_every_case_is_a_valid_spec() {
     assert_eq!(generated.summary.events, 1);
 }
 
+/// `_valid_every_file_kind` is the fuzz seed that reaches every kind of
+/// spec file; each of its files must take effect, or the seed stops
+/// exercising what it is there for.
+#[test]
+fn every_file_kind_takes_effect() {
+    use gigs_codegen::ir::TypeDef;
+
+    let spec = gigs_codegen::load_and_resolve(&cases_dir().join("_valid_every_file_kind"))
+        .unwrap_or_else(|diagnostics| {
+            panic!("the spec of every file kind has errors:\n{diagnostics}")
+        });
+    let dates: Vec<&str> = spec
+        .versions
+        .iter()
+        .map(|version| version.date.as_str())
+        .collect();
+    assert_eq!(dates, ["2024-08-29", "2024-10-28"]);
+    let [first, second] = &spec.versions[..] else {
+        unreachable!("two versions")
+    };
+    // The wire names of an object's fields or of an enum's values.
+    let members = |version: &gigs_codegen::ir::Version, name: &str| -> Vec<String> {
+        match version.types.get(name) {
+            Some(TypeDef::Object(object)) => object
+                .fields
+                .iter()
+                .map(|field| field.wire_name.clone())
+                .collect(),
+            Some(TypeDef::Enum(enum_def)) => enum_def
+                .values
+                .iter()
+                .map(|value| value.wire.clone())
+                .collect(),
+            other => panic!("{}: {name} is no object or enum: {other:?}", version.date),
+        }
+    };
+    let event_types = |version: &gigs_codegen::ir::Version| -> Vec<String> {
+        version
+            .events
+            .iter()
+            .map(|event| event.event_type.clone())
+            .collect()
+    };
+    let has_version_member = |version: &gigs_codegen::ir::Version| {
+        version
+            .envelope
+            .iter()
+            .any(|field| field.wire_name == "version")
+    };
+
+    // The first version: objects, an enum, a union and events, complete.
+    assert_eq!(
+        members(first, "Plan"),
+        ["id", "status", "simTypes", "price", "source", "legacy"]
+    );
+    assert!(matches!(first.types.get("Source"), Some(TypeDef::Union(_))));
+    assert!(first.types.contains_key("Coupon"));
+    assert_eq!(members(first, "SimType"), ["eSIM", "pSIM", "5g-router"]);
+    assert_eq!(
+        event_types(first),
+        [
+            "com.gigs.coupon.created",
+            "com.gigs.plan.created",
+            "com.gigs.plan.updated"
+        ]
+    );
+    assert!(!has_version_member(first));
+
+    // The second: an envelope patch, an object patch, an enum patch,
+    // `removed.yaml` and a new event.
+    assert!(has_version_member(second));
+    assert_eq!(
+        members(second, "Plan"),
+        ["id", "status", "simTypes", "price", "source", "name"]
+    );
+    assert_eq!(members(second, "SimType"), ["eSIM", "pSIM", "iSIM"]);
+    assert!(!second.types.contains_key("Coupon"));
+    assert_eq!(
+        event_types(second),
+        [
+            "com.gigs.plan.created",
+            "com.gigs.plan.published",
+            "com.gigs.plan.updated"
+        ]
+    );
+}
+
 #[test]
 fn rust_keywords_are_fine_as_field_names() {
     let generated = gigs_codegen::generate(&cases_dir().join("_valid_rust_keywords"))

@@ -1,5 +1,6 @@
 //! `cargo xtask`: the maintainer commands of gigs-events.
 
+mod fuzz_seeds;
 mod measure;
 mod regen;
 
@@ -59,6 +60,13 @@ enum Command {
         /// After --fix changed the spec, regenerate `generated/` and `docs/`.
         #[arg(long, requires = "fix")]
         regen: bool,
+    },
+    /// Write the raw seed inputs of the fuzz targets (fixtures, spec
+    /// examples, spec trees) into `<out>/<target>/`; `fuzz/refresh-corpus`
+    /// minimizes them into the checked-in corpus.
+    FuzzSeeds {
+        /// The directory to write into.
+        out: PathBuf,
     },
     /// Show what changed between two API versions, for code receiving webhooks.
     Diff {
@@ -123,6 +131,7 @@ fn main() -> ExitCode {
             };
             check_payloads(&root, &files, inbox.as_deref(), mode)
         }
+        Command::FuzzSeeds { out } => fuzz_seeds::run(&root, &out).map(|()| ExitCode::SUCCESS),
         Command::Diff { from, to } => versions::diff(&root, &from, &to).map(|ok| {
             if ok {
                 ExitCode::SUCCESS
