@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use gigs_codegen::conformance::{FindingKind, check_payload};
 use gigs_codegen::fix::{FixError, Fixes, plan};
 use gigs_codegen::ir::{FieldKind, Presence, Spec, TypeDef, TypeRef};
-use gigs_events_tests::{Scratch, json, scratch_copy, seed};
+use gigs_events_tests::{Scratch, json, scratch_copy, seed, unknown_api_version};
 use serde_json::{Value, json};
 use xtask::check_payload::Payload;
 use xtask::fix_payload::{Outcome, run};
@@ -635,12 +635,13 @@ fn an_unknown_event_type_or_version_changes_nothing_and_says_what_to_do() {
     assert!(!fix(&scratch, &[&payload]).all_described);
 
     payload["type"] = json!(PORT_OUT);
-    payload["version"] = json!("2031-01-01");
+    let unknown_version = unknown_api_version();
+    payload["version"] = json!(unknown_version);
     let error = planned(&scratch, &payload).expect_err("refused");
     assert!(
         error
             .to_string()
-            .contains("cargo xtask new-version 2031-01-01"),
+            .contains(&format!("cargo xtask new-version {unknown_version}")),
         "{error}"
     );
     assert!(!fix(&scratch, &[&payload]).all_described);
