@@ -48,9 +48,10 @@ enum Command {
         /// The newer version, YYYY-MM-DD.
         to: String,
     },
-    /// Time clean builds of gigs-events with the newest version alone and
-    /// with all, in the dev and release profiles, with their peak memory;
-    /// and count the generated lines.
+    /// Time clean builds of gigs-events with the newest version alone, with
+    /// all, and of the newest version as plain serde derives, in the dev and
+    /// release profiles, with their CPU time, peak memory and LLVM lines; and
+    /// count the generated lines.
     MeasureBuild {
         /// The version feature to build alone (default: the newest).
         #[arg(long)]
@@ -64,6 +65,9 @@ enum Command {
         /// Only count the generated lines.
         #[arg(long)]
         lines_only: bool,
+        /// Write the plain-derive baseline crate to DIR and leave it there.
+        #[arg(long, value_name = "DIR")]
+        keep_baseline: Option<PathBuf>,
     },
 }
 
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
             runs,
             profile,
             lines_only,
+            keep_baseline,
         } => measure::run(
             &root,
             &measure::Options {
@@ -98,6 +103,7 @@ fn main() -> ExitCode {
                     |profile| vec![profile],
                 ),
                 lines_only,
+                keep_baseline,
             },
         ),
     };

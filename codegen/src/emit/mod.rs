@@ -9,7 +9,7 @@
 
 mod envelope;
 mod events;
-mod types;
+pub(crate) mod types;
 
 use std::collections::BTreeMap;
 
