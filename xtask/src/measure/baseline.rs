@@ -34,8 +34,9 @@ pub fn write(root: &Path, dir: &Path) -> anyhow::Result<String> {
 }
 
 /// The baseline's manifest: a workspace of its own, gigs-events' required
-/// dependencies as they are declared, and the workspace's profile settings
-/// that apply to every package.
+/// dependencies as they are declared, and the workspace's profiles, whose
+/// per-package settings reach gigs-events' dependencies too (`syn`, built
+/// for serde's derive).
 fn manifest(workspace_manifest: &str, crate_manifest: &str) -> anyhow::Result<String> {
     let workspace_dependencies = section(workspace_manifest, "[workspace.dependencies]");
     let mut dependencies = String::new();
@@ -67,8 +68,7 @@ fn manifest(workspace_manifest: &str, crate_manifest: &str) -> anyhow::Result<St
          [dependencies]\n{dependencies}"
     );
     for (header, body) in sections(workspace_manifest) {
-        let for_every_package = !header.contains(".package.") || header.contains(".package.\"*\"");
-        if header.starts_with("[profile.") && for_every_package {
+        if header.starts_with("[profile.") {
             manifest.push('\n');
             manifest.push_str(header);
             manifest.push('\n');
@@ -160,7 +160,7 @@ proptest.workspace = true
         assert!(!manifest.contains("hmac"), "{manifest}");
         assert!(!manifest.contains("proptest"), "{manifest}");
         assert!(manifest.contains("[profile.dev.package.\"*\"]\ndebug = false\n"));
-        assert!(!manifest.contains("syn"), "{manifest}");
+        assert!(manifest.contains("[profile.dev.package.syn]\nopt-level = 2\n"));
         assert!(manifest.contains("\n[workspace]\n"));
     }
 
