@@ -58,7 +58,7 @@ impl Revisions {
         &mut self,
         rust_name: &str,
         key: String,
-        tokens: TokenStream,
+        tokens: impl FnOnce() -> TokenStream,
         version: &Version,
     ) -> String {
         let revisions = self.by_type.entry(rust_name.to_owned()).or_default();
@@ -68,7 +68,7 @@ impl Revisions {
         }
         revisions.push(Revision {
             module: version.module(),
-            tokens,
+            tokens: tokens(),
             key,
             features: vec![version.feature()],
         });
@@ -140,26 +140,13 @@ struct Definition<'a> {
     /// two definitions with the same fingerprint have the same tokens, so
     /// one unchanged since an earlier version is not emitted again.
     fingerprint: Option<String>,
-    emit: Box<dyn Fn() -> Emission + 'a>,
+    /// Its tokens.
+    emit: Box<dyn Fn() -> TokenStream + 'a>,
+    /// Its tokens as compared between versions, when they differ from
+    /// `emit`'s: an event's docs show its version's example, which alone
+    /// does not make a new revision. `emit` then only runs for a new one.
+    compared: Option<Box<dyn Fn() -> TokenStream + 'a>>,
     uses: Vec<String>,
-}
-
-/// The tokens of a definition.
-struct Emission {
-    tokens: TokenStream,
-    /// The definition as compared between versions, when it differs from
-    /// `tokens`: an event's docs show its version's example, which alone
-    /// does not make a new revision.
-    compared: Option<TokenStream>,
-}
-
-impl Emission {
-    fn plain(tokens: TokenStream) -> Self {
-        Self {
-            tokens,
-            compared: None,
-        }
-    }
 }
 
 /// Records the revision of every type of `version`; returns type → revision module.
@@ -205,13 +192,20 @@ fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<
                     quote!(use crate::api::types::#module::#revision::#name;)
                 })
                 .collect();
-            let Emission {
-                tokens: body,
-                compared,
-            } = (definition.emit)();
-            let compared = compared.as_ref().unwrap_or(&body);
-            let key = quote!(#(#uses)* #compared).to_string();
-            let tokens = quote!(#(#uses)* #body);
+            let (key, body) = match &definition.compared {
+                Some(compared) => {
+                    let compared = compared();
+                    (quote!(#(#uses)* #compared).to_string(), None)
+                }
+                None => {
+                    let body = (definition.emit)();
+                    (quote!(#(#uses)* #body).to_string(), Some(body))
+                }
+            };
+            let tokens = || {
+                let body = body.unwrap_or_else(|| (definition.emit)());
+                quote!(#(#uses)* #body)
+            };
             let module = revisions.record(&definition.rust_name, key, tokens, version);
             if let Some(fingerprint) = fingerprint {
                 revisions
@@ -253,22 +247,24 @@ fn definitions(version: &Version) -> Vec<Definition<'_>> {
                     uses: uses_of(&object.fields),
                     fingerprint,
                     emit: Box::new(move || {
-                        Emission::plain(types::struct_tokens(&StructDef {
+                        types::struct_tokens(&StructDef {
                             rust_name: &object.rust_name,
                             docs: vec![object.description.clone()],
                             deprecated: None,
                             fields: &object.fields,
                             inherent: TokenStream::new(),
                             deserialize: None,
-                        }))
+                        })
                     }),
+                    compared: None,
                 });
             }
             TypeDef::Enum(enum_def) => definitions.push(Definition {
                 rust_name: enum_def.rust_name.clone(),
                 uses: Vec::new(),
                 fingerprint,
-                emit: Box::new(move || Emission::plain(types::enum_tokens(enum_def))),
+                emit: Box::new(move || types::enum_tokens(enum_def)),
+                compared: None,
             }),
             TypeDef::Union(union) => definitions.push(Definition {
                 rust_name: union.rust_name.clone(),
@@ -278,7 +274,8 @@ fn definitions(version: &Version) -> Vec<Definition<'_>> {
                     .filter_map(|variant| variant.payload.clone())
                     .collect(),
                 fingerprint,
-                emit: Box::new(move || Emission::plain(types::union_tokens(union))),
+                emit: Box::new(move || types::union_tokens(union)),
+                compared: None,
             }),
         }
     }
@@ -306,7 +303,13 @@ fn definitions(version: &Version) -> Vec<Definition<'_>> {
             rust_name: event.rust_name.clone(),
             uses,
             fingerprint: Some(format!("{without_example:?} {envelope_fingerprint}")),
-            emit: Box::new(move || event_emission(version, event, deserialize.clone())),
+            emit: Box::new({
+                let deserialize = deserialize.clone();
+                move || event_tokens(version, event, deserialize.clone(), true)
+            }),
+            compared: Some(Box::new(move || {
+                event_tokens(version, event, deserialize.clone(), false)
+            })),
         });
     }
     if let Some(envelope) = envelope.filter(|_| envelope_used) {
@@ -314,7 +317,8 @@ fn definitions(version: &Version) -> Vec<Definition<'_>> {
             rust_name: names::EVENT_ENVELOPE.to_owned(),
             uses: envelope.uses(),
             fingerprint: None,
-            emit: Box::new(move || Emission::plain(envelope.tokens())),
+            emit: Box::new(move || envelope.tokens()),
+            compared: None,
         });
     }
     definitions.push(Definition {
@@ -325,35 +329,23 @@ fn definitions(version: &Version) -> Vec<Definition<'_>> {
             .map(|event| event.rust_name.clone())
             .collect(),
         fingerprint: None,
-        emit: Box::new(move || Emission::plain(events::event_enum(version))),
+        emit: Box::new(move || events::event_enum(version)),
+        compared: None,
     });
     definitions
 }
 
-/// An event's struct: with its version's example in the docs, and without
-/// it for comparing with other versions.
-fn event_emission(
+/// An event's struct, with its version's example in the docs or, for
+/// comparing with other versions, without.
+fn event_tokens(
     version: &Version,
     event: &EventDef,
     deserialize: Option<TokenStream>,
-) -> Emission {
+    with_example: bool,
+) -> TokenStream {
     let event_type = &event.event_type;
-    let summary = format!("`{}`: {}", event.event_type, event.description);
-    let struct_def = |docs: Vec<String>| {
-        types::struct_tokens(&StructDef {
-            rust_name: &event.rust_name,
-            docs,
-            deprecated: event.deprecated.as_deref(),
-            fields: &event.fields,
-            inherent: quote! {
-                /// The event's `type`.
-                pub const TYPE: &'static str = #event_type;
-            },
-            deserialize: deserialize.clone(),
-        })
-    };
-    let mut docs = vec![summary.clone()];
-    if let Some(example) = &event.example {
+    let mut docs = vec![format!("`{}`: {}", event.event_type, event.description)];
+    if let Some(example) = event.example.as_ref().filter(|_| with_example) {
         docs.extend([
             String::new(),
             format!("# Example (API version {})", version.date),
@@ -363,10 +355,17 @@ fn event_emission(
             "```".to_owned(),
         ]);
     }
-    Emission {
-        tokens: struct_def(docs),
-        compared: Some(struct_def(vec![summary])),
-    }
+    types::struct_tokens(&StructDef {
+        rust_name: &event.rust_name,
+        docs,
+        deprecated: event.deprecated.as_deref(),
+        fields: &event.fields,
+        inherent: quote! {
+            /// The event's `type`.
+            pub const TYPE: &'static str = #event_type;
+        },
+        deserialize,
+    })
 }
 
 /// `types/<type>.rs`: every revision of one type, each behind the features
