@@ -7,6 +7,7 @@
 //! runs them all and returns the files to write; it never writes anything
 //! itself, so regeneration and the drift check share one code path.
 
+pub mod baseline;
 mod cargo;
 pub mod conformance;
 pub mod dates;

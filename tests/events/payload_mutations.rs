@@ -6,12 +6,15 @@
 use std::fmt::Debug;
 use std::sync::OnceLock;
 
-use gigs_events::{ParseEvent, VersionedEvent, v2024_08_29, v2025_05_22};
+use gigs_events::{
+    Error, ParseEvent, VersionedEvent, v2024_08_29, v2024_10_28, v2024_12_20, v2025_05_22,
+};
 use gigs_events_tests::{SEEDS, json, seed, spec_examples};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 /// Every payload to start from: (name, body).
@@ -190,6 +193,68 @@ proptest! {
         round_trips::<VersionedEvent>(&body, "VersionedEvent")?;
         round_trips::<v2024_08_29::Event>(&body, "v2024_08_29::Event")?;
         round_trips::<v2025_05_22::Event>(&body, "v2025_05_22::Event")?;
+    }
+}
+
+/// Where `from_json` fails on `body` with the same message as a
+/// path-tracking deserializer reading the concrete event struct `T`, both
+/// name the same JSON path: the path found from the error's position is
+/// the one a full second parse would find.
+fn error_path_is_the_tracked_one<T: DeserializeOwned>(body: &[u8]) -> Result<(), TestCaseError> {
+    let Err(error) = VersionedEvent::from_json(body) else {
+        return Ok(());
+    };
+    let (path, message) = match &error {
+        Error::Envelope { path, message, .. } | Error::Data { path, message, .. } => {
+            (path, message)
+        }
+        _ => return Ok(()),
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let Err(tracked) = serde_path_to_error::deserialize::<_, T>(&mut deserializer) else {
+        return Ok(());
+    };
+    let tracked_message = tracked.inner().to_string();
+    let tracked_message = tracked_message
+        .rfind(" at line ")
+        .map_or(tracked_message.as_str(), |cut| &tracked_message[..cut]);
+    if tracked_message == message {
+        let tracked_path = tracked.path().to_string();
+        // serde_path_to_error writes the body itself as `.`.
+        let tracked_path = if tracked_path == "." {
+            ""
+        } else {
+            &tracked_path
+        };
+        prop_assert_eq!(path.as_str(), tracked_path, "{}", error);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2048,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_damaged_seed_names_the_path_a_tracking_parse_names(
+        seed_index in 0..SEEDS.len(),
+        mutation in mutation(),
+    ) {
+        let name = SEEDS[seed_index];
+        let body = apply(&mutation, &seed(name));
+        match name {
+            "addon.updated.json" => error_path_is_the_tracked_one::<v2024_12_20::AddonUpdated>(&body)?,
+            "eSimProfile.updated.json" => {
+                error_path_is_the_tracked_one::<v2024_08_29::ESimProfileUpdated>(&body)?;
+            }
+            "plan.updated.json" => error_path_is_the_tracked_one::<v2024_08_29::PlanUpdated>(&body)?,
+            "subscriptionChange.deleted.json" => {
+                error_path_is_the_tracked_one::<v2024_10_28::SubscriptionChangeDeleted>(&body)?;
+            }
+            other => prop_assert!(false, "no event struct for seed {}", other),
+        }
     }
 }
 

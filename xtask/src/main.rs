@@ -91,9 +91,10 @@ enum Command {
         #[arg(long, conflicts_with = "changelog")]
         print_baseline: bool,
     },
-    /// Time clean builds of gigs-events with the newest version alone and
-    /// with all, in the dev and release profiles, with their peak memory;
-    /// and count the generated lines.
+    /// Time clean builds of gigs-events with the newest version alone, with
+    /// all, and of the newest version as plain serde derives, in the dev and
+    /// release profiles, with their CPU time, peak memory and LLVM lines; and
+    /// count the generated lines.
     MeasureBuild {
         /// The version feature to build alone (default: the newest).
         #[arg(long)]
@@ -107,6 +108,9 @@ enum Command {
         /// Only count the generated lines.
         #[arg(long)]
         lines_only: bool,
+        /// Write the plain-derive baseline crate to DIR and leave it there.
+        #[arg(long, value_name = "DIR")]
+        keep_baseline: Option<PathBuf>,
     },
 }
 
@@ -149,6 +153,7 @@ fn main() -> ExitCode {
             runs,
             profile,
             lines_only,
+            keep_baseline,
         } => measure::run(
             &root,
             &measure::Options {
@@ -159,6 +164,7 @@ fn main() -> ExitCode {
                     |profile| vec![profile],
                 ),
                 lines_only,
+                keep_baseline,
             },
         ),
     };

@@ -9,14 +9,14 @@
 
 mod envelope;
 mod events;
-mod types;
+pub(crate) mod types;
 
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Field, FieldKind, Spec, TypeDef, Version};
+use crate::ir::{EventDef, Field, FieldKind, Spec, TypeDef, Version};
 use crate::names;
 use types::{StructDef, doc_attrs, ident};
 
@@ -44,6 +44,9 @@ struct Revision {
 #[derive(Debug, Default)]
 struct Revisions {
     by_type: BTreeMap<String, Vec<Revision>>,
+    /// (Rust type name, fingerprint of its definition with the revisions it
+    /// uses) → the module of the revision it made.
+    by_fingerprint: BTreeMap<(String, String), String>,
 }
 
 impl Revisions {
@@ -55,7 +58,7 @@ impl Revisions {
         &mut self,
         rust_name: &str,
         key: String,
-        tokens: TokenStream,
+        tokens: impl FnOnce() -> TokenStream,
         version: &Version,
     ) -> String {
         let revisions = self.by_type.entry(rust_name.to_owned()).or_default();
@@ -65,11 +68,26 @@ impl Revisions {
         }
         revisions.push(Revision {
             module: version.module(),
-            tokens,
+            tokens: tokens(),
             key,
             features: vec![version.feature()],
         });
         version.module()
+    }
+
+    /// The revision made by an earlier version from a definition with this
+    /// fingerprint, now used by `version` too; `None` when there is none.
+    fn reuse(&mut self, rust_name: &str, fingerprint: &str, version: &Version) -> Option<String> {
+        let module = self
+            .by_fingerprint
+            .get(&(rust_name.to_owned(), fingerprint.to_owned()))?;
+        let revision = self
+            .by_type
+            .get_mut(rust_name)?
+            .iter_mut()
+            .find(|revision| revision.module == *module)?;
+        revision.features.push(version.feature());
+        Some(module.clone())
     }
 }
 
@@ -114,13 +132,19 @@ pub fn emit(spec: &Spec) -> Emitted {
 }
 
 /// A type to define in a version, with the types it uses.
-struct Definition {
+struct Definition<'a> {
     rust_name: String,
-    tokens: TokenStream,
-    /// The definition as compared between versions, when it differs from
-    /// `tokens`: an event's docs show its version's example, which alone
-    /// does not make a new revision.
-    compared: Option<TokenStream>,
+    /// Everything its tokens are made from besides the revisions of the
+    /// types it uses, when that is cheaper to write out than the tokens:
+    /// two definitions with the same fingerprint have the same tokens, so
+    /// one unchanged since an earlier version is not emitted again.
+    fingerprint: Option<String>,
+    /// Its tokens.
+    emit: Box<dyn Fn() -> TokenStream + 'a>,
+    /// Its tokens as compared between versions, when they differ from
+    /// `emit`'s: an event's docs show its version's example, which alone
+    /// does not make a new revision. `emit` then only runs for a new one.
+    compared: Option<Box<dyn Fn() -> TokenStream + 'a>>,
     uses: Vec<String>,
 }
 
@@ -128,7 +152,7 @@ struct Definition {
 fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<String, String> {
     let definitions = definitions(version);
     let mut assigned: BTreeMap<String, String> = BTreeMap::new();
-    let mut pending: Vec<&Definition> = definitions.iter().collect();
+    let mut pending: Vec<&Definition<'_>> = definitions.iter().collect();
     // Dependencies first, so a definition's tokens can name their revisions.
     // The resolver rejected cycles, so every round places at least one type;
     // should it not, the rest is placed anyway rather than looping forever.
@@ -142,22 +166,51 @@ fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<
         let progress = !ready.is_empty();
         let batch = if progress { ready } else { waiting.clone() };
         for definition in batch {
-            let body = &definition.tokens;
-            let uses = definition
+            let used: Vec<(&String, &str)> = definition
                 .uses
                 .iter()
                 .filter(|used| **used != definition.rust_name)
-                .map(|used| {
+                .map(|used| (used, assigned.get(used).map_or("", String::as_str)))
+                .collect();
+            let fingerprint = definition
+                .fingerprint
+                .as_ref()
+                .map(|fingerprint| format!("{used:?} {fingerprint}"));
+            if let Some(module) = fingerprint.as_ref().and_then(|fingerprint| {
+                revisions.reuse(&definition.rust_name, fingerprint, version)
+            }) {
+                assigned.insert(definition.rust_name.clone(), module);
+                continue;
+            }
+            let uses: Vec<TokenStream> = used
+                .iter()
+                .map(|(used, revision)| {
                     let module = ident(&names::module_name(used));
-                    let revision = ident(assigned.get(used).map_or("", String::as_str));
+                    let revision = ident(revision);
                     let name = ident(used);
                     quote!(use crate::api::types::#module::#revision::#name;)
-                });
-            let uses: Vec<TokenStream> = uses.collect();
-            let compared = definition.compared.as_ref().unwrap_or(body);
-            let key = quote!(#(#uses)* #compared).to_string();
-            let tokens = quote!(#(#uses)* #body);
+                })
+                .collect();
+            let (key, body) = match &definition.compared {
+                Some(compared) => {
+                    let compared = compared();
+                    (quote!(#(#uses)* #compared).to_string(), None)
+                }
+                None => {
+                    let body = (definition.emit)();
+                    (quote!(#(#uses)* #body).to_string(), Some(body))
+                }
+            };
+            let tokens = || {
+                let body = body.unwrap_or_else(|| (definition.emit)());
+                quote!(#(#uses)* #body)
+            };
             let module = revisions.record(&definition.rust_name, key, tokens, version);
+            if let Some(fingerprint) = fingerprint {
+                revisions
+                    .by_fingerprint
+                    .insert((definition.rust_name.clone(), fingerprint), module.clone());
+            }
             assigned.insert(definition.rust_name.clone(), module);
         }
         pending = if progress { waiting } else { Vec::new() };
@@ -181,21 +234,26 @@ fn uses_of(fields: &[Field]) -> Vec<String> {
 
 /// Every type `version` defines: objects (partial types of previous values
 /// among them), enums, events and `Event`.
-fn definitions(version: &Version) -> Vec<Definition> {
+fn definitions(version: &Version) -> Vec<Definition<'_>> {
     let mut definitions = Vec::new();
     for definition in version.types.values() {
+        // A type's tokens are made from its definition alone.
+        let fingerprint = Some(format!("{definition:?}"));
         match definition {
             TypeDef::Object(object) => {
                 definitions.push(Definition {
                     rust_name: object.rust_name.clone(),
                     uses: uses_of(&object.fields),
-                    tokens: types::struct_tokens(&StructDef {
-                        rust_name: &object.rust_name,
-                        docs: vec![object.description.clone()],
-                        deprecated: None,
-                        fields: &object.fields,
-                        inherent: TokenStream::new(),
-                        deserialize: None,
+                    fingerprint,
+                    emit: Box::new(move || {
+                        types::struct_tokens(&StructDef {
+                            rust_name: &object.rust_name,
+                            docs: vec![object.description.clone()],
+                            deprecated: None,
+                            fields: &object.fields,
+                            inherent: TokenStream::new(),
+                            deserialize: None,
+                        })
                     }),
                     compared: None,
                 });
@@ -203,7 +261,8 @@ fn definitions(version: &Version) -> Vec<Definition> {
             TypeDef::Enum(enum_def) => definitions.push(Definition {
                 rust_name: enum_def.rust_name.clone(),
                 uses: Vec::new(),
-                tokens: types::enum_tokens(enum_def),
+                fingerprint,
+                emit: Box::new(move || types::enum_tokens(enum_def)),
                 compared: None,
             }),
             TypeDef::Union(union) => definitions.push(Definition {
@@ -213,61 +272,51 @@ fn definitions(version: &Version) -> Vec<Definition> {
                     .iter()
                     .filter_map(|variant| variant.payload.clone())
                     .collect(),
-                tokens: types::union_tokens(union),
+                fingerprint,
+                emit: Box::new(move || types::union_tokens(union)),
                 compared: None,
             }),
         }
     }
     let envelope = envelope::Envelope::of(version);
+    // What an event's compared tokens are made from besides the event:
+    // the envelope it is read through.
+    let envelope_fingerprint = format!("{envelope:?} {:?}", version.payload_members);
     let mut envelope_used = false;
     for event in &version.events {
-        let fields = &event.fields;
-        let event_type = &event.event_type;
-        let summary = format!("`{}`: {}", event.event_type, event.description);
         let deserialize = envelope
             .as_ref()
             .and_then(|envelope| envelope.deserialize_impl(version, event));
-        let mut uses = uses_of(fields);
+        let mut uses = uses_of(&event.fields);
         if deserialize.is_some() {
             envelope_used = true;
             uses.push(names::EVENT_ENVELOPE.to_owned());
         }
-        let struct_def = |docs: Vec<String>| {
-            types::struct_tokens(&StructDef {
-                rust_name: &event.rust_name,
-                docs,
-                deprecated: event.deprecated.as_deref(),
-                fields,
-                inherent: quote! {
-                    /// The event's `type`.
-                    pub const TYPE: &'static str = #event_type;
-                },
-                deserialize: deserialize.clone(),
-            })
+        // The example is left out: it shows in the docs, not in what is
+        // compared.
+        let without_example = EventDef {
+            example: None,
+            ..event.clone()
         };
-        let mut docs = vec![summary.clone()];
-        if let Some(example) = &event.example {
-            docs.extend([
-                String::new(),
-                format!("# Example (API version {})", version.date),
-                String::new(),
-                "```json".to_owned(),
-                example.json.trim_end().to_owned(),
-                "```".to_owned(),
-            ]);
-        }
         definitions.push(Definition {
             rust_name: event.rust_name.clone(),
             uses,
-            tokens: struct_def(docs),
-            compared: Some(struct_def(vec![summary])),
+            fingerprint: Some(format!("{without_example:?} {envelope_fingerprint}")),
+            emit: Box::new({
+                let deserialize = deserialize.clone();
+                move || event_tokens(version, event, deserialize.clone(), true)
+            }),
+            compared: Some(Box::new(move || {
+                event_tokens(version, event, deserialize.clone(), false)
+            })),
         });
     }
     if let Some(envelope) = envelope.filter(|_| envelope_used) {
         definitions.push(Definition {
             rust_name: names::EVENT_ENVELOPE.to_owned(),
             uses: envelope.uses(),
-            tokens: envelope.tokens(),
+            fingerprint: None,
+            emit: Box::new(move || envelope.tokens()),
             compared: None,
         });
     }
@@ -278,10 +327,44 @@ fn definitions(version: &Version) -> Vec<Definition> {
             .iter()
             .map(|event| event.rust_name.clone())
             .collect(),
-        tokens: events::event_enum(version),
+        fingerprint: None,
+        emit: Box::new(move || events::event_enum(version)),
         compared: None,
     });
     definitions
+}
+
+/// An event's struct, with its version's example in the docs or, for
+/// comparing with other versions, without.
+fn event_tokens(
+    version: &Version,
+    event: &EventDef,
+    deserialize: Option<TokenStream>,
+    with_example: bool,
+) -> TokenStream {
+    let event_type = &event.event_type;
+    let mut docs = vec![format!("`{}`: {}", event.event_type, event.description)];
+    if let Some(example) = event.example.as_ref().filter(|_| with_example) {
+        docs.extend([
+            String::new(),
+            format!("# Example (API version {})", version.date),
+            String::new(),
+            "```json".to_owned(),
+            example.json.trim_end().to_owned(),
+            "```".to_owned(),
+        ]);
+    }
+    types::struct_tokens(&StructDef {
+        rust_name: &event.rust_name,
+        docs,
+        deprecated: event.deprecated.as_deref(),
+        fields: &event.fields,
+        inherent: quote! {
+            /// The event's `type`.
+            pub const TYPE: &'static str = #event_type;
+        },
+        deserialize,
+    })
 }
 
 /// `types/<type>/<version>.rs`: one revision of a type. Which versions

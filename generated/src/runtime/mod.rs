@@ -7,6 +7,7 @@ pub mod axum;
 pub(crate) mod error;
 pub(crate) mod example;
 pub(crate) mod parse;
+mod path;
 pub(crate) mod raw;
 mod scan;
 pub(crate) mod timestamp;

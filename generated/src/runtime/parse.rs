@@ -5,8 +5,8 @@
 //! serde as the fallback for anything unusual and for error messages.
 //! Phase two parses the whole body straight into the concrete event struct
 //! chosen by `type`. Nothing is buffered in between, unlike serde's
-//! internally tagged enums, and a failure in phase two is re-run once through
-//! a path-tracking deserializer so that the error names the exact JSON path.
+//! internally tagged enums. A failure names the exact JSON path, found from
+//! where in the body serde_json stopped ([`crate::runtime::path`]).
 //! The body is checked to be UTF-8 once, up front, so that serde_json does
 //! not check every string again.
 
@@ -59,10 +59,10 @@ impl<'a> EventHead<'a> {
         }
         // serde's derived structs also accept arrays, which no envelope is.
         if !body.trim_start().starts_with('{') {
-            return Err(not_an_object(body.as_bytes()));
+            return Err(not_an_object(body));
         }
         let fields: HeadFields<'a> =
-            serde_json::from_str(body).map_err(|error| envelope_error(body.as_bytes(), error))?;
+            serde_json::from_str(body).map_err(|error| locate(body, &error, None))?;
         Ok(Self {
             body,
             event_type: fields.event_type,
@@ -101,7 +101,7 @@ impl<'a> EventHead<'a> {
                 event_type: &self.event_type,
                 members: payload_members,
             };
-            locate::<Box<T>>(self.body.as_bytes(), error, Some(payload))
+            locate(self.body, &error, Some(payload))
         })
     }
 
@@ -137,9 +137,9 @@ fn not_utf8(body: &[u8], error: &std::str::Utf8Error) -> Error {
 
 /// The error for a body that does not start like a JSON object: a syntax
 /// error if it is not JSON at all, else a description of what it is.
-fn not_an_object(body: &[u8]) -> Error {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Err(error) => locate::<serde::de::IgnoredAny>(body, error, None),
+fn not_an_object(body: &str) -> Error {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Err(error) => locate(body, &error, None),
         Ok(value) => {
             let found = match value {
                 serde_json::Value::Null => "null",
@@ -155,11 +155,6 @@ fn not_an_object(body: &[u8]) -> Error {
             }
         }
     }
-}
-
-/// The error for a body whose envelope could not be read.
-fn envelope_error(body: &[u8], error: serde_json::Error) -> Error {
-    locate::<HeadFields<'_>>(body, error, None)
 }
 
 /// What an event's schema covers: its type, and the envelope members that
@@ -180,26 +175,15 @@ impl Payload<'_> {
     }
 }
 
-/// Turns a serde_json error into an [`Error`] that names the JSON path,
-/// by parsing `body` once more as `T` with path tracking.
-fn locate<'a, T: Deserialize<'a>>(
-    body: &'a [u8],
-    error: serde_json::Error,
-    payload: Option<Payload<'_>>,
-) -> Error {
+/// Turns a serde_json error reading `body` into an [`Error`] that names the
+/// JSON path of the value it is about.
+fn locate(body: &str, error: &serde_json::Error, payload: Option<Payload<'_>>) -> Error {
     if error.is_syntax() || error.is_eof() || error.is_io() {
-        return syntax_error(&error);
+        return syntax_error(error);
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(tracked) => {
-            let path = json_path(tracked.path());
-            (path, message_without_position(tracked.inner()))
-        }
-        // Both parses read the same bytes into the same type, so the second
-        // fails too; should it not, the first error is still worth reporting.
-        Ok(_) => (String::new(), message_without_position(&error)),
-    };
+    let offset = crate::runtime::path::offset_of(body, error.line(), error.column());
+    let path = crate::runtime::path::path_at(body, offset);
+    let message = message_without_position(error);
     match payload {
         Some(payload) if payload.contains(&path) => Error::Data {
             event_type: payload.event_type.to_owned(),
@@ -218,31 +202,6 @@ fn syntax_error(error: &serde_json::Error) -> Error {
         column: error.column(),
         message: message_without_position(error),
     }
-}
-
-/// Renders a path as `data.sims[0].iccid`.
-fn json_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-
-    let mut rendered = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => rendered.push_str(&format!("[{index}]")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !rendered.is_empty() {
-                    rendered.push('.');
-                }
-                rendered.push_str(key);
-            }
-            Segment::Unknown => {
-                if !rendered.is_empty() {
-                    rendered.push('.');
-                }
-                rendered.push('?');
-            }
-        }
-    }
-    rendered
 }
 
 /// serde_json appends " at line L column C" to every message; the path (or

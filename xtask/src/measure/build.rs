@@ -142,35 +142,90 @@ impl Drop for TargetDir {
     }
 }
 
-/// Times clean builds of gigs-events in `profile`, once per run for each of
-/// `features` (interleaved, so that a burst of load elsewhere hits both
-/// alike). The dependencies are built first, in the same target directory,
-/// by a build of the crate with no version feature (they do not depend on
-/// which are on), so that only gigs-events itself is timed. Returns the
-/// samples of each feature, in order.
+/// One crate to build: gigs-events with one feature, or the baseline.
+#[derive(Debug, Clone, Copy)]
+pub enum Build<'a> {
+    /// gigs-events with `--no-default-features --features <feature>`.
+    Crate { feature: &'a str },
+    /// The plain-derive baseline crate whose manifest is in this directory.
+    Baseline { dir: &'a Path },
+}
+
+impl Build<'_> {
+    /// The arguments after `cargo <command>` selecting the crate.
+    fn selection(self) -> Vec<OsString> {
+        match self {
+            Self::Crate { feature } => [
+                "-p",
+                "gigs-events",
+                "--no-default-features",
+                "--features",
+                feature,
+            ]
+            .map(OsString::from)
+            .to_vec(),
+            Self::Baseline { dir } => vec![
+                OsString::from("--manifest-path"),
+                dir.join("Cargo.toml").into_os_string(),
+            ],
+        }
+    }
+
+    /// The package name, for `cargo clean -p`.
+    fn package(self) -> &'static str {
+        match self {
+            Self::Crate { .. } => "gigs-events",
+            Self::Baseline { .. } => super::baseline::PACKAGE,
+        }
+    }
+
+    /// The file name prefix of the library's outputs: `gigs_events-`.
+    fn output_prefix(self) -> String {
+        format!("{}-", self.package().replace('-', "_"))
+    }
+}
+
+/// Times clean builds of each of `builds` in `profile`, once per run
+/// (interleaved, so that a burst of load elsewhere hits all alike). The
+/// dependencies are built first, in the same target directory, by a build
+/// of gigs-events with no version feature (they do not depend on which are
+/// on), and every build is made once before timing, so that only the crate
+/// itself is timed; a build that compiles anything else besides its own
+/// crate is an error, since the comparison would not be fair. Returns the
+/// samples of each build, in order.
 pub fn time_builds(
     root: &Path,
     target_dir: &Path,
     profile: Profile,
-    features: &[&str],
+    builds: &[Build<'_>],
     runs: usize,
     usage: &UsageProbe,
 ) -> anyhow::Result<Vec<Vec<Sample>>> {
-    let mut dependencies = vec!["build", "-p", "gigs-events", "--no-default-features"];
-    if profile == Profile::Release {
-        dependencies.push("--release");
-    }
+    let mut dependencies = args(&["build", "-p", "gigs-events", "--no-default-features"]);
+    push_profile(&mut dependencies, profile);
     cargo(root, target_dir, &dependencies, None)?;
-    let mut samples = vec![Vec::new(); features.len()];
+    for &build in builds {
+        let (_, compiled) = cargo(root, target_dir, &build_args(build, profile), None)?;
+        let others: Vec<&str> = compiled
+            .iter()
+            .map(String::as_str)
+            .filter(|package| *package != build.package())
+            .collect();
+        if !others.is_empty() {
+            bail!(
+                "building {} compiled {} again: its dependencies differ from gigs-events' \
+                 and the comparison would not be fair",
+                build.package(),
+                others.join(", ")
+            );
+        }
+    }
+    let mut samples = vec![Vec::new(); builds.len()];
     for _ in 0..runs {
-        for (feature, samples) in features.iter().zip(&mut samples) {
-            let mut clean = vec!["clean", "-p", "gigs-events"];
-            if profile == Profile::Release {
-                clean.push("--release");
-            }
-            cargo(root, target_dir, &clean, None)?;
+        for (&build, samples) in builds.iter().zip(&mut samples) {
+            cargo(root, target_dir, &clean_args(build, profile), None)?;
             let start = Instant::now();
-            let usage = cargo(root, target_dir, &build_args(feature, profile), Some(usage))?;
+            let (usage, _) = cargo(root, target_dir, &build_args(build, profile), Some(usage))?;
             samples.push(Sample {
                 time: start.elapsed(),
                 usage,
@@ -180,29 +235,126 @@ pub fn time_builds(
     Ok(samples)
 }
 
-fn build_args(feature: &str, profile: Profile) -> Vec<&str> {
-    let mut args = vec![
-        "build",
-        "-p",
-        "gigs-events",
-        "--no-default-features",
-        "--features",
-        feature,
-    ];
-    if profile == Profile::Release {
-        args.push("--release");
+/// The lines of LLVM IR the library of `build` produces before any LLVM
+/// pass runs, as `cargo llvm-lines` counts them: every line of every
+/// function defined. Built in `target_dir`, whose dependencies are built.
+pub fn llvm_lines(
+    root: &Path,
+    target_dir: &Path,
+    profile: Profile,
+    build: Build<'_>,
+) -> anyhow::Result<usize> {
+    let deps = target_dir
+        .join(match profile {
+            Profile::Dev => "debug",
+            Profile::Release => "release",
+        })
+        .join("deps");
+    let prefix = build.output_prefix();
+    for path in ir_files(&deps, &prefix)? {
+        fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
-    args
+    let mut rustc = args(&["rustc", "--lib"]);
+    rustc.extend(build.selection());
+    push_profile(&mut rustc, profile);
+    rustc.extend(args(&[
+        "--",
+        "--emit=llvm-ir",
+        "-Cno-prepopulate-passes",
+        "-Cpasses=name-anon-globals",
+    ]));
+    cargo(root, target_dir, &rustc, None)?;
+    let files = ir_files(&deps, &prefix)?;
+    if files.is_empty() {
+        bail!(
+            "rustc wrote no LLVM IR for {} to {}",
+            build.package(),
+            deps.display()
+        );
+    }
+    let mut lines = 0;
+    for path in files {
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        lines += function_lines(&text);
+        // The next build of the crate does not need them.
+        let _ = fs::remove_file(&path);
+    }
+    Ok(lines)
+}
+
+/// The `.ll` files in `dir` whose names start with `prefix`.
+fn ir_files(dir: &Path, prefix: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        let matches = path.extension().is_some_and(|extension| extension == "ll")
+            && path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(prefix));
+        if matches {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+/// The lines of the function definitions in LLVM IR text, from each
+/// `define` to its closing `}`.
+fn function_lines(ir: &str) -> usize {
+    let mut lines = 0;
+    let mut in_function = false;
+    for line in ir.lines() {
+        if in_function {
+            lines += 1;
+            in_function = line != "}";
+        } else if line.starts_with("define ") {
+            lines += 1;
+            in_function = true;
+        }
+    }
+    lines
+}
+
+fn args(args: &[&str]) -> Vec<OsString> {
+    args.iter().map(OsString::from).collect()
+}
+
+fn push_profile(args: &mut Vec<OsString>, profile: Profile) {
+    if profile == Profile::Release {
+        args.push(OsString::from("--release"));
+    }
+}
+
+fn build_args(build: Build<'_>, profile: Profile) -> Vec<OsString> {
+    let mut build_args = args(&["build"]);
+    build_args.extend(build.selection());
+    push_profile(&mut build_args, profile);
+    build_args
+}
+
+fn clean_args(build: Build<'_>, profile: Profile) -> Vec<OsString> {
+    let mut clean = args(&["clean", "-p", build.package()]);
+    if let Build::Baseline { .. } = build {
+        clean.extend(build.selection());
+    }
+    push_profile(&mut clean, profile);
+    clean
 }
 
 /// Runs cargo with `args` in `root`, building into `target_dir`; under GNU
-/// time when `usage` says so, returning what it measured.
+/// time when `usage` says so. Returns what GNU time measured and the
+/// packages cargo compiled.
 fn cargo(
     root: &Path,
     target_dir: &Path,
-    args: &[&str],
+    args: &[OsString],
     usage: Option<&UsageProbe>,
-) -> anyhow::Result<Option<Usage>> {
+) -> anyhow::Result<(Option<Usage>, Vec<String>)> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let usage_file = target_dir.join("usage.txt");
     let mut command = match usage {
@@ -216,33 +368,51 @@ fn cargo(
         }
         _ => Command::new(&cargo),
     };
+    let rendered = || {
+        args.iter()
+            .map(|arg| arg.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let output = command
         .args(args)
         .current_dir(root)
         .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
         .output()
         .with_context(|| format!("cannot run {}", cargo.to_string_lossy()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         bail!(
-            "`cargo {}` failed ({}):\n{}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
+            "`cargo {}` failed ({}):\n{stderr}",
+            rendered(),
+            output.status
         );
     }
+    let compiled = compiled_packages(&stderr);
     let Some(UsageProbe::GnuTime(_)) = usage else {
-        return Ok(None);
+        return Ok((None, compiled));
     };
     let text = fs::read_to_string(&usage_file)
         .with_context(|| format!("cannot read GNU time's output {}", usage_file.display()))?;
     match parse_usage(&text) {
-        Some(usage) => Ok(Some(usage)),
+        Some(usage) => Ok((Some(usage), compiled)),
         None => bail!(
             "GNU time wrote no `{USAGE_FORMAT}` to {} for `cargo {}`: {text:?}",
             usage_file.display(),
-            args.join(" ")
+            rendered()
         ),
     }
+}
+
+/// The packages of cargo's `Compiling <name> v<version>` lines.
+fn compiled_packages(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("Compiling "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]
@@ -284,11 +454,48 @@ mod tests {
 
     #[test]
     fn release_builds_ask_cargo_for_release() {
-        assert!(build_args("all-versions", Profile::Release).contains(&"--release"));
-        assert!(!build_args("all-versions", Profile::Dev).contains(&"--release"));
+        let all = Build::Crate {
+            feature: "all-versions",
+        };
+        assert!(build_args(all, Profile::Release).contains(&OsString::from("--release")));
+        assert!(!build_args(all, Profile::Dev).contains(&OsString::from("--release")));
+        let newest = Build::Crate {
+            feature: "v2025-05-22",
+        };
         assert_eq!(
-            build_args("v2025-05-22", Profile::Dev)[3..],
-            ["--no-default-features", "--features", "v2025-05-22"]
+            build_args(newest, Profile::Dev)[3..],
+            args(&["--no-default-features", "--features", "v2025-05-22"])
         );
+        let baseline = Build::Baseline {
+            dir: Path::new("/tmp/baseline"),
+        };
+        assert_eq!(
+            clean_args(baseline, Profile::Release),
+            args(&[
+                "clean",
+                "-p",
+                "gigs-events-baseline",
+                "--manifest-path",
+                "/tmp/baseline/Cargo.toml",
+                "--release"
+            ])
+        );
+    }
+
+    #[test]
+    fn llvm_lines_are_the_lines_of_function_definitions() {
+        let ir = "; ModuleID = 'x'\n\
+                  @global = constant i32 1\n\
+                  define void @f() {\n\
+                  start:\n  ret void\n}\n\n\
+                  declare void @g()\n\
+                  define internal i32 @h() {\n  ret i32 0\n}\n";
+        assert_eq!(function_lines(ir), 4 + 3);
+    }
+
+    #[test]
+    fn compiled_packages_are_read_from_cargo_output() {
+        let stderr = "   Compiling serde v1.0.228\n   Compiling gigs-events v0.2.0 (/repo/generated)\n    Finished `dev` profile\n";
+        assert_eq!(compiled_packages(stderr), ["serde", "gigs-events"]);
     }
 }

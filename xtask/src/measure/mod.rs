@@ -1,23 +1,25 @@
 //! `cargo xtask measure-build`: what the generated code costs to compile.
 //!
 //! Times clean builds of `gigs-events` alone, with one API version feature
-//! (the newest by default) and with all of them, in the dev and release
-//! profiles; reports the CPU time and peak memory of each build and the
-//! ratios of all versions to one; then counts the generated lines, in total
-//! and per version.
+//! (the newest by default) and with all of them, and of the plain-derive
+//! baseline of the newest version, in the dev and release profiles; reports
+//! the CPU time, peak memory and LLVM lines of each build, the ratios of one
+//! version to the baseline and of all versions to one; then counts the
+//! generated lines, in total and per version.
 
+mod baseline;
 mod build;
 mod lines;
 mod report;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 
 pub use build::Profile;
-use build::{TargetDir, UsageProbe};
+use build::{Build, TargetDir, UsageProbe};
 use report::{Configuration, ProfileResult};
 
 /// Where the generated modules live, relative to the repository root.
@@ -37,11 +39,14 @@ pub struct Options {
     pub profiles: Vec<Profile>,
     /// Only counts lines, builds nothing.
     pub lines_only: bool,
+    /// Where to leave the baseline crate; a scratch directory when `None`.
+    pub keep_baseline: Option<PathBuf>,
 }
 
 /// Runs the measurements and prints their tables.
 pub fn run(root: &Path, options: &Options) -> anyhow::Result<ExitCode> {
     let lines = lines::count(&root.join(API_DIR))?;
+    let mut results = Vec::new();
     if !options.lines_only {
         let manifest = root.join("generated").join("Cargo.toml");
         let text = fs::read_to_string(&manifest)
@@ -60,36 +65,56 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<ExitCode> {
         };
         let runs = options.runs.max(1);
         let target_dir = TargetDir::create("gigs-measure-build")?;
+        let baseline_dir = match &options.keep_baseline {
+            Some(dir) => dir.clone(),
+            None => target_dir.path().join("baseline"),
+        };
+        let baseline_version = baseline::write(root, &baseline_dir)?;
+        let baseline_lines = fs::read_to_string(baseline_dir.join("src").join("lib.rs"))
+            .map(|source| source.lines().count())
+            .unwrap_or_default();
+        let builds = [
+            Build::Crate { feature: single },
+            Build::Crate {
+                feature: ALL_VERSIONS,
+            },
+            Build::Baseline { dir: &baseline_dir },
+        ];
         let usage = UsageProbe::detect(target_dir.path());
-        let mut results = Vec::new();
         for &profile in &options.profiles {
             eprintln!(
-                "measuring {profile} builds: dependencies first, then {runs} clean build(s) each of `{single}` and `{ALL_VERSIONS}`…",
+                "measuring {profile} builds: dependencies first, then {runs} clean build(s) each of `{single}`, `{ALL_VERSIONS}` and the baseline, then their LLVM lines…",
                 profile = profile.name()
             );
             let load_before = build::load_average();
-            let mut samples = build::time_builds(
-                root,
-                target_dir.path(),
-                profile,
-                &[single, ALL_VERSIONS],
-                runs,
-                &usage,
-            )?
-            .into_iter();
+            let mut samples =
+                build::time_builds(root, target_dir.path(), profile, &builds, runs, &usage)?
+                    .into_iter();
             let load_after = build::load_average();
+            let mut llvm_lines = Vec::new();
+            for build in builds {
+                llvm_lines.push(Some(build::llvm_lines(
+                    root,
+                    target_dir.path(),
+                    profile,
+                    build,
+                )?));
+            }
+            let mut llvm_lines = llvm_lines.into_iter();
+            let mut configuration = |label: String, lines: usize| Configuration {
+                label,
+                lines,
+                llvm_lines: llvm_lines.next().flatten(),
+                samples: samples.next().unwrap_or_default(),
+            };
             results.push(ProfileResult {
                 profile,
-                single: Configuration {
-                    label: single_label.clone(),
-                    lines: single_lines,
-                    samples: samples.next().unwrap_or_default(),
-                },
-                all: Configuration {
-                    label: format!("`{ALL_VERSIONS}`"),
-                    lines: lines.total,
-                    samples: samples.next().unwrap_or_default(),
-                },
+                single: configuration(single_label.clone(), single_lines),
+                all: configuration(format!("`{ALL_VERSIONS}`"), lines.total),
+                baseline: configuration(
+                    format!("plain-derive baseline of {baseline_version}"),
+                    baseline_lines,
+                ),
                 load_before,
                 load_after,
             });
@@ -99,16 +124,25 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<ExitCode> {
             UsageProbe::Unavailable(reason) => Some(reason.as_str()),
         };
         println!(
-            "Clean build of gigs-events alone, --no-default-features, dependencies already \
-             built, best of {runs}. CPU time is the user and system time of the build's \
+            "Clean builds of one crate each, dependencies already built, best of {runs}: \
+             gigs-events with --no-default-features and its version features, and the \
+             plain-derive baseline (the newest version as plain serde derives, with the same \
+             dependencies and profiles). CPU time is the user and system time of the build's \
              processes, less moved than the elapsed time by other work on the machine; peak \
-             memory is the largest resident set among them (rustc compiling gigs-events):\n"
+             memory is the largest resident set among them (rustc compiling the crate); LLVM \
+             lines are the lines of the crate's functions in LLVM IR before optimization:\n"
         );
         println!("{}", report::builds_table(&results, usage_note));
         println!("{}", report::ratios_table(&results));
         println!("{}", report::load_lines(&results));
+        if let Some(dir) = &options.keep_baseline {
+            println!("The baseline crate is in {}.\n", dir.display());
+        }
     }
     print!("{}", report::lines_table(&lines, API_DIR));
+    if !results.is_empty() {
+        println!("\n{}", report::summary_line(&results));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
