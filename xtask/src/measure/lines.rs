@@ -13,27 +13,28 @@ pub struct Lines {
     /// Every `.rs` file under the API directory.
     pub files: usize,
     pub total: usize,
-    /// `types/<name>.rs` → revision module (`v2024_08_29`) → its lines and
-    /// the features it is compiled for.
+    /// Type module (`plan`) → revision module (`v2024_08_29`) → its lines
+    /// and the features it is compiled for.
     revisions: BTreeMap<String, BTreeMap<String, Revision>>,
     /// Version module (`v2024_08_29`) → its own lines.
     versions: BTreeMap<String, usize>,
-    /// Lines compiled whatever the features: `mod.rs`, `types/mod.rs` and
-    /// the lines of type files outside their revisions.
+    /// Lines compiled whatever the features: `mod.rs` and `types/mod.rs`.
     common: usize,
 }
 
-/// One `pub mod vYYYY_MM_DD { … }` of a type file.
+/// One revision of a type: the file `types/<type>/<revision>.rs`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Revision {
     lines: usize,
-    /// The features of its `#[cfg(…)]`: it is compiled when any is on.
+    /// The features of its gate in `types/mod.rs`: it is compiled when any
+    /// is on.
     features: BTreeSet<String>,
 }
 
 /// Counts the lines of every `.rs` file under `api_dir`.
 pub fn count(api_dir: &Path) -> anyhow::Result<Lines> {
     let mut lines = Lines::default();
+    let mut gates = BTreeMap::new();
     for path in rust_files(api_dir)? {
         let text =
             fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -43,21 +44,43 @@ pub fn count(api_dir: &Path) -> anyhow::Result<Lines> {
         let Ok(relative) = path.strip_prefix(api_dir) else {
             continue;
         };
-        let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) else {
-            continue;
-        };
-        let in_types = relative
-            .parent()
-            .is_some_and(|parent| parent == Path::new("types"));
-        if stem == "mod" {
-            lines.common += count;
-        } else if in_types {
-            let revisions = revisions(&text);
-            let inside: usize = revisions.values().map(|revision| revision.lines).sum();
-            lines.common += count.saturating_sub(inside);
-            lines.revisions.insert(stem.to_owned(), revisions);
-        } else if relative.parent() == Some(Path::new("")) {
-            lines.versions.insert(stem.to_owned(), count);
+        let parts: Vec<&str> = relative
+            .iter()
+            .filter_map(|part| part.to_str())
+            .map(|part| part.trim_end_matches(".rs"))
+            .collect();
+        match parts.as_slice() {
+            ["types", "mod"] => {
+                lines.common += count;
+                gates = revision_gates(&text);
+            }
+            ["mod"] => lines.common += count,
+            ["types", type_module, revision] => {
+                lines
+                    .revisions
+                    .entry((*type_module).to_owned())
+                    .or_default()
+                    .insert(
+                        (*revision).to_owned(),
+                        Revision {
+                            lines: count,
+                            features: BTreeSet::new(),
+                        },
+                    );
+            }
+            [version] => {
+                lines.versions.insert((*version).to_owned(), count);
+            }
+            _ => {}
+        }
+    }
+    for ((type_module, revision), features) in gates {
+        if let Some(revision) = lines
+            .revisions
+            .get_mut(&type_module)
+            .and_then(|revisions| revisions.get_mut(&revision))
+        {
+            revision.features = features;
         }
     }
     Ok(lines)
@@ -81,36 +104,36 @@ fn rust_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Each top-level `pub mod vYYYY_MM_DD { … }` of a type file, with its
-/// lines (the `#[cfg]` and docs before it not included) and the features
-/// named by the `#[cfg(…)]` before it, which may span several lines.
-fn revisions(text: &str) -> BTreeMap<String, Revision> {
-    let mut revisions = BTreeMap::new();
+/// The gates of `types/mod.rs`: (type module, revision module) → the
+/// features named by the `#[cfg(…)]` before `pub mod <revision>;`, which may
+/// span several lines.
+fn revision_gates(text: &str) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let mut gates = BTreeMap::new();
+    let mut type_module: Option<String> = None;
     let mut cfg = String::new();
     let mut in_cfg = false;
-    let mut current: Option<(String, Revision)> = None;
     for line in text.lines() {
-        if let Some((name, revision)) = &mut current {
-            revision.lines += 1;
-            if line == "}" {
-                revisions.insert(std::mem::take(name), std::mem::take(revision));
-                current = None;
-            }
-        } else if line.starts_with("#[cfg(") || in_cfg {
-            cfg.push_str(line);
-            in_cfg = !line.trim_end().ends_with(")]");
-        } else if let Some(name) = line
+        let trimmed = line.trim();
+        if let Some(name) = trimmed
             .strip_prefix("pub mod ")
             .and_then(|rest| rest.strip_suffix(" {"))
         {
-            let revision = Revision {
-                lines: 1,
-                features: quoted_features(&std::mem::take(&mut cfg)),
-            };
-            current = Some((name.to_owned(), revision));
+            type_module = Some(name.to_owned());
+        } else if trimmed.starts_with("#[cfg(") || in_cfg {
+            cfg.push_str(trimmed);
+            in_cfg = !trimmed.ends_with(")]");
+        } else if let Some(revision) = trimmed
+            .strip_prefix("pub mod ")
+            .and_then(|rest| rest.strip_suffix(';'))
+            && let Some(type_module) = &type_module
+        {
+            gates.insert(
+                (type_module.clone(), revision.to_owned()),
+                quoted_features(&std::mem::take(&mut cfg)),
+            );
         }
     }
-    revisions
+    gates
 }
 
 /// The `feature = "…"` names of a `#[cfg(…)]`.
@@ -181,23 +204,25 @@ impl Lines {
 mod tests {
     use super::*;
 
-    const TYPE_FILE: &str = "\
+    const TYPES_MOD: &str = "\
 // @generated
-//! Every revision of `Plan`.
-#[cfg(any(feature = \"v2024-08-29\", feature = \"v2024-10-28\"))]
-/// `Plan` as defined in API version 2024-08-29.
-pub mod v2024_08_29 {
-    pub struct Plan {
-        pub id: String,
-    }
+//! The definitions behind the version modules.
+/// Every revision of `Plan`.
+pub mod plan {
+    #[cfg(any(feature = \"v2024-08-29\", feature = \"v2024-10-28\"))]
+    pub mod v2024_08_29;
+    #[cfg(
+        any(
+            feature = \"v2024-12-20\",
+            feature = \"v2025-05-22\"
+        )
+    )]
+    pub mod v2024_12_20;
 }
-#[cfg(
-    any(
-        feature = \"v2024-12-20\",
-        feature = \"v2025-05-22\"
-    )
-)]
-pub mod v2024_12_20 {
+/// Every revision of `Sim`.
+pub mod sim {
+    #[cfg(feature = \"v2025-05-22\")]
+    pub mod v2025_05_22;
 }
 ";
 
@@ -206,23 +231,22 @@ pub mod v2024_12_20 {
     }
 
     #[test]
-    fn revisions_are_top_level_modules_with_their_features() {
-        let revisions = revisions(TYPE_FILE);
+    fn gates_are_read_per_type_and_revision_from_types_mod() {
+        let gates = revision_gates(TYPES_MOD);
+        let key = |type_module: &str, revision: &str| (type_module.to_owned(), revision.to_owned());
         assert_eq!(
-            revisions.get("v2024_08_29"),
-            Some(&Revision {
-                lines: 5,
-                features: features(&["v2024-08-29", "v2024-10-28"]),
-            })
+            gates.get(&key("plan", "v2024_08_29")),
+            Some(&features(&["v2024-08-29", "v2024-10-28"]))
         );
         assert_eq!(
-            revisions.get("v2024_12_20"),
-            Some(&Revision {
-                lines: 2,
-                features: features(&["v2024-12-20", "v2025-05-22"]),
-            })
+            gates.get(&key("plan", "v2024_12_20")),
+            Some(&features(&["v2024-12-20", "v2025-05-22"]))
         );
-        assert_eq!(revisions.len(), 2);
+        assert_eq!(
+            gates.get(&key("sim", "v2025_05_22")),
+            Some(&features(&["v2025-05-22"]))
+        );
+        assert_eq!(gates.len(), 3);
     }
 
     #[test]
