@@ -124,8 +124,8 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<ExitCode> {
             UsageProbe::Unavailable(reason) => Some(reason.as_str()),
         };
         println!(
-            "Clean builds of one crate each, dependencies already built, best of {runs}: \
-             gigs-events with --no-default-features and its version features, and the \
+            "Clean builds of one crate each, dependencies already built, best of {runs}, not \
+             incremental (as Cargo builds a dependency from a registry): gigs-events with --no-default-features and its version features, and the \
              plain-derive baseline (the newest version as plain serde derives, with the same \
              dependencies and profiles). CPU time is the user and system time of the build's \
              processes, less moved than the elapsed time by other work on the machine; peak \
