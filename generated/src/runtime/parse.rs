@@ -96,13 +96,22 @@ impl<'a> EventHead<'a> {
         &self,
         payload_members: &[&str],
     ) -> Result<Box<T>, Error> {
-        serde_json::from_str(self.body).map_err(|error| {
-            let payload = Payload {
-                event_type: &self.event_type,
-                members: payload_members,
-            };
-            locate(self.body, &error, Some(payload))
-        })
+        // Instantiated once per event struct: what needs no `T` is left to
+        // `event_error`, compiled once.
+        match serde_json::from_str(self.body) {
+            Ok(event) => Ok(event),
+            Err(error) => Err(self.event_error(&error, payload_members)),
+        }
+    }
+
+    /// The error of phase two, placed in the envelope or in the event's
+    /// object.
+    fn event_error(&self, error: &serde_json::Error, payload_members: &[&str]) -> Error {
+        let payload = Payload {
+            event_type: &self.event_type,
+            members: payload_members,
+        };
+        locate(self.body, error, Some(payload))
     }
 
     /// Keeps the whole body as a [`RawEvent`], for events this crate cannot type.

@@ -260,6 +260,17 @@ pub fn lines_table(lines: &Lines, api_dir: &str) -> String {
             thousands(compiled)
         );
     }
+    // Each revision is a type of its own, with its own derived impls to
+    // compile, whatever the generator adds around it: all versions cannot
+    // cost much less, against the newest alone, than their share of them.
+    if let Some((newest, _, used, _)) = lines.per_version().last() {
+        let all = lines.type_revisions();
+        let _ = writeln!(
+            table,
+            "\nAll versions together compile {all} type revisions, {} the {used} of {newest} alone.",
+            times(ratio(Some(all as f64), Some(used as f64)))
+        );
+    }
     table
 }
 
