@@ -99,35 +99,35 @@ fn cfg_any(features: &[String]) -> TokenStream {
     }
 }
 
-/// The generated API.
+/// What the generated API holds besides its files.
 #[derive(Debug)]
 pub struct Emitted {
-    pub files: Vec<EmittedFile>,
     /// Distinct type definitions, after sharing between versions.
     pub type_revisions: usize,
 }
 
-/// Every file of the generated API.
-pub fn emit(spec: &Spec) -> Emitted {
+/// Every file of the generated API, handed to `on_file` as soon as it is
+/// complete, so that rendering can start while the rest is emitted: a
+/// type's revisions once the version introducing them is done.
+pub fn emit(spec: &Spec, mut on_file: impl FnMut(EmittedFile)) -> Emitted {
     let mut revisions = Revisions::default();
-    let mut files = Vec::new();
     for version in &spec.versions {
         let assigned = emit_version_types(version, &mut revisions);
-        files.push(events::version_module(version, &assigned));
-    }
-    for (rust_name, type_revisions) in &revisions.by_type {
-        files.extend(
-            type_revisions
+        let module = version.module();
+        for (rust_name, type_revisions) in &revisions.by_type {
+            for revision in type_revisions
                 .iter()
-                .map(|revision| revision_file(rust_name, revision)),
-        );
+                .filter(|revision| revision.module == module)
+            {
+                on_file(revision_file(rust_name, revision));
+            }
+        }
+        on_file(events::version_module(version, &assigned));
     }
-    files.push(types_mod_file(&revisions));
-    files.push(events::api_mod_file(spec));
-    let type_revisions = revisions.by_type.values().map(Vec::len).sum();
+    on_file(types_mod_file(&revisions));
+    on_file(events::api_mod_file(spec));
     Emitted {
-        files,
-        type_revisions,
+        type_revisions: revisions.by_type.values().map(Vec::len).sum(),
     }
 }
 
