@@ -36,6 +36,9 @@ struct Revision {
     /// The definition, compared as text to find identical ones.
     tokens: TokenStream,
     key: String,
+    /// Whether `key` is `tokens` as text: not so for an event, compared
+    /// without its example.
+    key_is_text: bool,
     /// The features of the versions using it.
     features: Vec<String>,
 }
@@ -58,6 +61,7 @@ impl Revisions {
         &mut self,
         rust_name: &str,
         key: String,
+        key_is_text: bool,
         tokens: impl FnOnce() -> TokenStream,
         version: &Version,
     ) -> String {
@@ -70,6 +74,7 @@ impl Revisions {
             module: version.module(),
             tokens: tokens(),
             key,
+            key_is_text,
             features: vec![version.feature()],
         });
         version.module()
@@ -108,8 +113,9 @@ pub struct Emitted {
 
 /// Every file of the generated API, handed to `on_file` as soon as it is
 /// complete, so that rendering can start while the rest is emitted: a
-/// type's revisions once the version introducing them is done.
-pub fn emit(spec: &Spec, mut on_file: impl FnMut(EmittedFile)) -> Emitted {
+/// type's revisions once the version introducing them is done. With a file
+/// comes its tokens as text when emitting made that text already.
+pub fn emit(spec: &Spec, mut on_file: impl FnMut(EmittedFile, Option<String>)) -> Emitted {
     let mut revisions = Revisions::default();
     for version in &spec.versions {
         let assigned = emit_version_types(version, &mut revisions);
@@ -119,13 +125,14 @@ pub fn emit(spec: &Spec, mut on_file: impl FnMut(EmittedFile)) -> Emitted {
                 .iter()
                 .filter(|revision| revision.module == module)
             {
-                on_file(revision_file(rust_name, revision));
+                let text = revision.key_is_text.then(|| revision.key.clone());
+                on_file(revision_file(rust_name, revision), text);
             }
         }
-        on_file(events::version_module(version, &assigned));
+        on_file(events::version_module(version, &assigned), None);
     }
-    on_file(types_mod_file(&revisions));
-    on_file(events::api_mod_file(spec));
+    on_file(types_mod_file(&revisions), None);
+    on_file(events::api_mod_file(spec), None);
     Emitted {
         type_revisions: revisions.by_type.values().map(Vec::len).sum(),
     }
@@ -205,7 +212,8 @@ fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<
                 let body = body.unwrap_or_else(|| (definition.emit)());
                 quote!(#(#uses)* #body)
             };
-            let module = revisions.record(&definition.rust_name, key, tokens, version);
+            let key_is_text = definition.compared.is_none();
+            let module = revisions.record(&definition.rust_name, key, key_is_text, tokens, version);
             if let Some(fingerprint) = fingerprint {
                 revisions
                     .by_fingerprint
