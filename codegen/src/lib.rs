@@ -61,15 +61,15 @@ pub struct Summary {
 /// problem found in the spec.
 pub fn generate(spec_dir: &Path) -> Result<Generated, Diagnostics> {
     let spec = load_and_resolve(spec_dir)?;
-    let emitted = emit::emit(&spec);
+    let (emitted, rendered) = render::render_all(|on_file| emit::emit(&spec, on_file));
     let mut files = BTreeMap::new();
-    for file in &emitted.files {
-        let rendered = render::render(file).map_err(|message| {
+    for file in rendered {
+        let text = file.text.map_err(|message| {
             let mut diagnostics = Diagnostics::default();
             diagnostics.push(Diagnostic::new(Span::default(), message));
             diagnostics
         })?;
-        files.insert(Path::new(API_DIR).join(&file.path), rendered);
+        files.insert(Path::new(API_DIR).join(file.path), text);
     }
     for (path, contents) in docs::docs(&spec) {
         files.insert(path, contents);

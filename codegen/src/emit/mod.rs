@@ -36,6 +36,9 @@ struct Revision {
     /// The definition, compared as text to find identical ones.
     tokens: TokenStream,
     key: String,
+    /// Whether `key` is `tokens` as text: not so for an event, compared
+    /// without its example.
+    key_is_text: bool,
     /// The features of the versions using it.
     features: Vec<String>,
 }
@@ -58,6 +61,7 @@ impl Revisions {
         &mut self,
         rust_name: &str,
         key: String,
+        key_is_text: bool,
         tokens: impl FnOnce() -> TokenStream,
         version: &Version,
     ) -> String {
@@ -70,6 +74,7 @@ impl Revisions {
             module: version.module(),
             tokens: tokens(),
             key,
+            key_is_text,
             features: vec![version.feature()],
         });
         version.module()
@@ -99,35 +104,37 @@ fn cfg_any(features: &[String]) -> TokenStream {
     }
 }
 
-/// The generated API.
+/// What the generated API holds besides its files.
 #[derive(Debug)]
 pub struct Emitted {
-    pub files: Vec<EmittedFile>,
     /// Distinct type definitions, after sharing between versions.
     pub type_revisions: usize,
 }
 
-/// Every file of the generated API.
-pub fn emit(spec: &Spec) -> Emitted {
+/// Every file of the generated API, handed to `on_file` as soon as it is
+/// complete, so that rendering can start while the rest is emitted: a
+/// type's revisions once the version introducing them is done. With a file
+/// comes its tokens as text when emitting made that text already.
+pub fn emit(spec: &Spec, mut on_file: impl FnMut(EmittedFile, Option<String>)) -> Emitted {
     let mut revisions = Revisions::default();
-    let mut files = Vec::new();
     for version in &spec.versions {
         let assigned = emit_version_types(version, &mut revisions);
-        files.push(events::version_module(version, &assigned));
-    }
-    for (rust_name, type_revisions) in &revisions.by_type {
-        files.extend(
-            type_revisions
+        let module = version.module();
+        for (rust_name, type_revisions) in &revisions.by_type {
+            for revision in type_revisions
                 .iter()
-                .map(|revision| revision_file(rust_name, revision)),
-        );
+                .filter(|revision| revision.module == module)
+            {
+                let text = revision.key_is_text.then(|| revision.key.clone());
+                on_file(revision_file(rust_name, revision), text);
+            }
+        }
+        on_file(events::version_module(version, &assigned), None);
     }
-    files.push(types_mod_file(&revisions));
-    files.push(events::api_mod_file(spec));
-    let type_revisions = revisions.by_type.values().map(Vec::len).sum();
+    on_file(types_mod_file(&revisions), None);
+    on_file(events::api_mod_file(spec), None);
     Emitted {
-        files,
-        type_revisions,
+        type_revisions: revisions.by_type.values().map(Vec::len).sum(),
     }
 }
 
@@ -205,7 +212,8 @@ fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<
                 let body = body.unwrap_or_else(|| (definition.emit)());
                 quote!(#(#uses)* #body)
             };
-            let module = revisions.record(&definition.rust_name, key, tokens, version);
+            let key_is_text = definition.compared.is_none();
+            let module = revisions.record(&definition.rust_name, key, key_is_text, tokens, version);
             if let Some(fingerprint) = fingerprint {
                 revisions
                     .by_fingerprint

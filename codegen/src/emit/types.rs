@@ -1,7 +1,7 @@
 //! Tokens for one type definition: a struct with its `Serialize` impl, or an
 //! open enum with its conversions.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::ir::{EnumDef, Field, FieldKind, Presence, TypeRef, UnionDef};
@@ -38,9 +38,25 @@ pub fn doc_attrs(lines: &[String]) -> TokenStream {
         } else {
             format!(" {line}")
         };
+        let line = doc_literal(&line);
         quote!(#[doc = #line])
     });
     quote!(#(#attrs)*)
+}
+
+/// A doc line as a string literal, raw unless it cannot be: it renders as
+/// the same `///` line, and a raw literal is neither escaped here nor
+/// unescaped when parsed back, which for the example payloads in the docs
+/// is a good part of the generator's time.
+pub fn doc_literal(line: &str) -> Literal {
+    let hashes = if line.contains('"') {
+        "#".repeat(line.matches('#').count() + 1)
+    } else {
+        String::new()
+    };
+    format!("r{hashes}\"{line}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| Literal::string(line))
 }
 
 /// `#[deprecated]`, with its note when there is one.
@@ -532,8 +548,19 @@ mod tests {
         let docs = doc_attrs(&["One.\nTwo.".to_owned(), String::new(), "Three.".to_owned()]);
         assert_eq!(
             docs.to_string(),
-            quote!(#[doc = " One."] #[doc = " Two."] #[doc = ""] #[doc = " Three."]).to_string()
+            quote!(#[doc = r" One."] #[doc = r" Two."] #[doc = r""] #[doc = r" Three."])
+                .to_string()
         );
+    }
+
+    #[test]
+    fn doc_literals_are_raw_with_enough_hashes() {
+        assert_eq!(
+            doc_literal(r##" {"tag": "#1"}"##).to_string(),
+            r####"r##" {"tag": "#1"}"##"####
+        );
+        // A lone carriage return cannot be in a raw string.
+        assert_eq!(doc_literal("a\rb").to_string(), r#""a\rb""#);
     }
 
     #[test]

@@ -6,6 +6,9 @@
 
 mod derive;
 
+use std::num::NonZeroUsize;
+use std::thread;
+
 use serde_json::Value;
 
 use crate::conformance::{PathStep, check_event};
@@ -14,36 +17,79 @@ use crate::ir::{EventDef, Example, Spec, Version};
 
 /// Derives the examples of versions without a written one, then checks
 /// every example against its version.
+///
+/// Each version's examples are its own business, so the versions are shared
+/// out over the machine's cores; the problems found come back in the order
+/// of the versions whatever the number of cores.
 pub fn complete_and_check(spec: &mut Spec, diagnostics: &mut Diagnostics) {
-    for version in &mut spec.versions {
-        let mut derived = Vec::new();
-        for (index, event) in version.events.iter().enumerate() {
-            let Some(example) = &event.example else {
-                diagnostics.push(
-                    Diagnostic::new(
-                        event.span.clone(),
-                        format!("the event `{}` has no `example`", event.event_type),
-                    )
-                    .hint("add a complete example payload under `example: |`"),
-                );
-                continue;
-            };
-            let Some(value) = parse(example, diagnostics) else {
-                continue;
-            };
-            if example.written_for == version.date {
-                check_written(version, event, example, &value, diagnostics);
-            } else {
-                derived.push((index, derive::derive(&value, version, event)));
+    let threads = thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(spec.versions.len())
+        .max(1);
+    let mut shares: Vec<Vec<(usize, &mut Version)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (index, version) in spec.versions.iter_mut().enumerate() {
+        shares[index % threads].push((index, version));
+    }
+    let check_share = |share: Vec<(usize, &mut Version)>| -> Vec<(usize, Diagnostics)> {
+        share
+            .into_iter()
+            .map(|(index, version)| {
+                let mut found = Diagnostics::default();
+                complete_and_check_version(version, &mut found);
+                (index, found)
+            })
+            .collect()
+    };
+    let mut found = Vec::new();
+    thread::scope(|scope| {
+        let mut shares = shares.into_iter();
+        let own = shares.next().unwrap_or_default();
+        let others: Vec<_> = shares
+            .map(|share| scope.spawn(move || check_share(share)))
+            .collect();
+        found.extend(check_share(own));
+        for other in others {
+            match other.join() {
+                Ok(share) => found.extend(share),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        for (index, json) in derived {
-            if let Some(example) = &mut version.events[index].example {
-                example.json = json;
-            }
-            let event = &version.events[index];
-            check_derived(version, event, diagnostics);
+    });
+    found.sort_unstable_by_key(|(index, _)| *index);
+    for (_, version_found) in found {
+        diagnostics.extend(version_found);
+    }
+}
+
+/// [`complete_and_check`] for one version.
+fn complete_and_check_version(version: &mut Version, diagnostics: &mut Diagnostics) {
+    let mut derived = Vec::new();
+    for (index, event) in version.events.iter().enumerate() {
+        let Some(example) = &event.example else {
+            diagnostics.push(
+                Diagnostic::new(
+                    event.span.clone(),
+                    format!("the event `{}` has no `example`", event.event_type),
+                )
+                .hint("add a complete example payload under `example: |`"),
+            );
+            continue;
+        };
+        let Some(value) = parse(example, diagnostics) else {
+            continue;
+        };
+        if example.written_for == version.date {
+            check_written(version, event, example, &value, diagnostics);
+        } else {
+            derived.push((index, derive::derive(&value, version, event)));
         }
+    }
+    for (index, json) in derived {
+        if let Some(example) = &mut version.events[index].example {
+            example.json = json;
+        }
+        let event = &version.events[index];
+        check_derived(version, event, diagnostics);
     }
 }
 
