@@ -16,13 +16,17 @@
 //! Every parse includes dropping what it built. Run with
 //! `cargo bench -p gigs-events --bench parse`. After a run, the bench reads
 //! criterion's estimates back (`target/criterion/parse_<payload>/<method>/
-//! new/estimates.json`, the median of each) and prints two Markdown tables:
-//! the throughput of every method and the ratios the crate aims for.
+//! new/estimates.json`, the median of each) and prints Markdown tables: the
+//! throughput of every method, and the ratios the crate aims for from the
+//! medians and from the fastest tenth of the samples. Then it measures the
+//! ratios once more with every method timed in short alternating batches
+//! (see [`paired_ratios`]), which load on a shared machine moves least, and
+//! prints those too.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -381,7 +385,7 @@ fn main() -> ExitCode {
         }
     };
     if let Ok(request) = std::env::var("PARSE_LOOP") {
-        return parse_loop(&seeds, &mixed, &request);
+        return parse_loop(&mixed, &request);
     }
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -393,26 +397,23 @@ fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs each
     // benchmark once, without it, and measures nothing worth a table.
     if std::env::args().any(|arg| arg == "--bench") {
-        let mut all: Vec<(&str, usize)> = seeds
+        let mut payloads: Vec<(&str, Vec<&Payload>)> = seeds
             .iter()
-            .map(|payload| (payload.name.as_str(), payload.body.len()))
+            .map(|payload| (payload.name.as_str(), vec![payload]))
             .collect();
-        all.push((
-            "mixed",
-            mixed.iter().map(|payload| payload.body.len()).sum(),
-        ));
-        report(&all);
+        payloads.push(("mixed", mixed.iter().collect()));
+        report(&payloads);
     }
     ExitCode::SUCCESS
 }
 
 /// With `PARSE_LOOP="<payload> <method> <count>"` the bench measures
-/// nothing: it parses one payload (a seed's name or `mixed`) `count` times
-/// with one method and exits, for instruction counts under
+/// nothing: it parses one payload (a seed's name, the name of one of the
+/// [`SPEC_EXAMPLES`], or `mixed`) `count` times with one method and exits, for instruction counts under
 /// `valgrind --tool=callgrind`, which are repeatable where times are not.
 /// The difference between two counts, divided by the difference in `count`,
 /// is the cost of one parse without the start-up.
-fn parse_loop(seeds: &[Payload], mixed: &[Payload], request: &str) -> ExitCode {
+fn parse_loop(mixed: &[Payload], request: &str) -> ExitCode {
     let words: Vec<&str> = request.split_whitespace().collect();
     let [payload, method, count] = words.as_slice() else {
         eprintln!("error: PARSE_LOOP is `<payload> <method> <count>`, not `{request}`");
@@ -429,7 +430,8 @@ fn parse_loop(seeds: &[Payload], mixed: &[Payload], request: &str) -> ExitCode {
     let stream: Vec<&Payload> = if *payload == "mixed" {
         mixed.iter().collect()
     } else {
-        seeds.iter().filter(|seed| seed.name == *payload).collect()
+        // The mixed stream holds every seed and every spec example once.
+        mixed.iter().filter(|body| body.name == *payload).collect()
     };
     if stream.is_empty() {
         eprintln!("error: no payload `{payload}`");
@@ -508,10 +510,11 @@ fn times(payload: &str, estimate: fn(&str, &str) -> Option<f64>) -> Option<Vec<f
         .collect()
 }
 
-/// The ratio cells of one payload's row: value / from_json (throughput of
-/// from_json over value's), from_json / struct, tagged_enum / from_json and
+/// The ratios of one payload's row, from the time of every method (in the
+/// order of [`METHODS`]): value / from_json (throughput of from_json over
+/// value's), from_json / struct, tagged_enum / from_json and
 /// from_json / ignored_any.
-fn ratio_cells(times: &[f64]) -> String {
+fn ratios(times: &[f64]) -> [f64; 4] {
     let time = |method: &str| {
         METHODS
             .iter()
@@ -520,23 +523,77 @@ fn ratio_cells(times: &[f64]) -> String {
             .map_or(f64::NAN, |(_, time)| *time)
     };
     let from_json = time("from_json");
-    format!(
-        " {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
+    [
         time("value") / from_json,
         from_json / time("struct"),
         time("tagged_enum") / from_json,
         from_json / time("ignored_any"),
-    )
+    ]
 }
 
-/// Prints the throughput of every method and the ratios, as Markdown.
-fn report(payloads: &[(&str, usize)]) {
+/// The ratio cells of one payload's row.
+fn ratio_cells(ratios: [f64; 4]) -> String {
+    let [value, concrete, tagged_enum, ignored_any] = ratios;
+    format!(" {value:.2}x | {concrete:.2}x | {tagged_enum:.2}x | {ignored_any:.2}x |")
+}
+
+/// Rounds of the paired measurement.
+const PAIRED_ROUNDS: usize = 200;
+
+/// About how long one batch of `from_json` takes in the paired measurement.
+const PAIRED_BATCH: Duration = Duration::from_micros(500);
+
+/// The ratios of `bodies` (one payload: a seed, or the mixed stream), each
+/// the median over [`PAIRED_ROUNDS`] rounds of that round's ratio. A round
+/// times one short batch of every method, in an order that rotates from
+/// round to round, so that other work on the machine falls on all methods
+/// of a round alike; criterion measures each method for seconds on its own,
+/// and load that comes and goes in between moves its ratios.
+fn paired_ratios(bodies: &[&Payload]) -> [f64; 4] {
+    let pass = |method: usize| {
+        let mut parsed = 0_usize;
+        for payload in bodies {
+            parsed += usize::from((payload.methods.all()[method])(black_box(&payload.body)));
+        }
+        parsed
+    };
+    let start = Instant::now();
+    let mut passes = 0_u32;
+    while start.elapsed() < PAIRED_BATCH {
+        black_box(pass(0));
+        passes += 1;
+    }
+    let mut rounds: Vec<[f64; 4]> = Vec::with_capacity(PAIRED_ROUNDS);
+    for round in 0..PAIRED_ROUNDS {
+        let mut times = [0.0; METHODS.len()];
+        for step in 0..METHODS.len() {
+            let method = (round + step) % METHODS.len();
+            let start = Instant::now();
+            for _ in 0..passes {
+                black_box(pass(method));
+            }
+            times[method] = start.elapsed().as_secs_f64() / f64::from(passes);
+        }
+        rounds.push(ratios(&times));
+    }
+    std::array::from_fn(|column| {
+        let mut values: Vec<f64> = rounds.iter().map(|round| round[column]).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    })
+}
+
+/// Prints the throughput of every method and the ratios, as Markdown: from
+/// criterion's estimates of `payloads` (a name and its bodies each), and
+/// from a paired measurement of each, taken now.
+fn report(payloads: &[(&str, Vec<&Payload>)]) {
     let ratio_header = "| payload | from_json vs value (throughput, target >= 2) \
-         | from_json / struct (time, target <= 1.3) \
+         | from_json / struct (time, target <= 1.1) \
          | tagged_enum / from_json (time, target > 1) \
          | from_json / ignored_any (time) |\n|---|---|---|---|---|\n";
-    let mut ratios = String::from(ratio_header);
+    let mut median_ratios = String::from(ratio_header);
     let mut fastest_ratios = String::from(ratio_header);
+    let mut paired = String::from(ratio_header);
     let mut throughput = String::from("| payload | bytes |");
     for method in METHODS {
         throughput.push_str(&format!(" {method} |"));
@@ -544,11 +601,16 @@ fn report(payloads: &[(&str, usize)]) {
     throughput.push_str("\n|---|---|");
     throughput.push_str(&"---|".repeat(METHODS.len()));
     throughput.push('\n');
-    for &(payload, bytes) in payloads {
+    for (payload, bodies) in payloads {
+        paired.push_str(&format!(
+            "| {payload} |{}\n",
+            ratio_cells(paired_ratios(bodies))
+        ));
         let Some(medians) = times(payload, median_ns) else {
-            eprintln!("no estimates for {payload}; skipped in the tables");
+            eprintln!("no estimates for {payload}; skipped in criterion's tables");
             continue;
         };
+        let bytes: usize = bodies.iter().map(|body| body.body.len()).sum();
         throughput.push_str(&format!("| {payload} | {bytes} |"));
         for time in &medians {
             // bytes per nanosecond to MiB/s.
@@ -556,15 +618,19 @@ fn report(payloads: &[(&str, usize)]) {
             throughput.push_str(&format!(" {mib_per_s:.0} MiB/s ({:.2} µs) |", time / 1e3));
         }
         throughput.push('\n');
-        ratios.push_str(&format!("| {payload} |{}\n", ratio_cells(&medians)));
+        median_ratios.push_str(&format!("| {payload} |{}\n", ratio_cells(ratios(&medians))));
         if let Some(fastest) = times(payload, fastest_decile_ns) {
-            fastest_ratios.push_str(&format!("| {payload} |{}\n", ratio_cells(&fastest)));
+            fastest_ratios.push_str(&format!("| {payload} |{}\n", ratio_cells(ratios(&fastest))));
         }
     }
     println!("\nThroughput (median of each benchmark):\n\n{throughput}");
-    println!("Ratios of the medians:\n\n{ratios}");
+    println!("Ratios of the medians:\n\n{median_ratios}");
     println!(
         "Ratios of the fastest decile of samples (less sensitive to other load):\n\n\
          {fastest_ratios}"
+    );
+    println!(
+        "Paired ratios: the median over {PAIRED_ROUNDS} rounds of each round's ratio, \
+         every method timed in each round (least sensitive to other load):\n\n{paired}"
     );
 }
