@@ -10,6 +10,7 @@
 pub mod baseline;
 mod cargo;
 pub mod conformance;
+mod cores;
 pub mod dates;
 pub mod diagnostic;
 pub mod diff;

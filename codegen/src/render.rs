@@ -7,7 +7,6 @@
 //! Rendering is most of the generator's time, and each file renders on its
 //! own, so [`render_all`] spreads the files over the machine's cores.
 
-use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::mpsc;
 use std::thread;
@@ -49,9 +48,7 @@ pub struct Rendered {
 pub fn render_all<T>(
     produce: impl FnOnce(&mut dyn FnMut(EmittedFile, Option<String>)) -> T,
 ) -> (T, Vec<Rendered>) {
-    let helpers = thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .saturating_sub(1);
+    let helpers = crate::cores::available().saturating_sub(1);
     if helpers == 0 {
         let mut rendered = Vec::new();
         let produced = produce(&mut |file, _| {
@@ -87,10 +84,7 @@ pub fn render_all<T>(
         // Done emitting, this thread renders what is left with the others.
         results.extend(render_texts(&receiver));
         for worker in workers {
-            match worker.join() {
-                Ok(rendered) => results.extend(rendered),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+            results.extend(crate::cores::join(worker));
         }
         results.sort_unstable_by_key(|(index, _)| *index);
         let rendered = results.into_iter().map(|(_, rendered)| rendered).collect();

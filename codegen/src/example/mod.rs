@@ -6,7 +6,6 @@
 
 mod derive;
 
-use std::num::NonZeroUsize;
 use std::thread;
 
 use serde_json::Value;
@@ -22,10 +21,7 @@ use crate::ir::{EventDef, Example, Spec, Version};
 /// out over the machine's cores; the problems found come back in the order
 /// of the versions whatever the number of cores.
 pub fn complete_and_check(spec: &mut Spec, diagnostics: &mut Diagnostics) {
-    let threads = thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(spec.versions.len())
-        .max(1);
+    let threads = crate::cores::available().min(spec.versions.len()).max(1);
     let mut shares: Vec<Vec<(usize, &mut Version)>> = (0..threads).map(|_| Vec::new()).collect();
     for (index, version) in spec.versions.iter_mut().enumerate() {
         shares[index % threads].push((index, version));
@@ -49,10 +45,7 @@ pub fn complete_and_check(spec: &mut Spec, diagnostics: &mut Diagnostics) {
             .collect();
         found.extend(check_share(own));
         for other in others {
-            match other.join() {
-                Ok(share) => found.extend(share),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+            found.extend(crate::cores::join(other));
         }
     });
     found.sort_unstable_by_key(|(index, _)| *index);

@@ -125,9 +125,10 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<ExitCode> {
         };
         println!(
             "Clean builds of one crate each, dependencies already built, best of {runs}, not \
-             incremental (as Cargo builds a dependency from a registry): gigs-events with --no-default-features and its version features, and the \
-             plain-derive baseline (the newest version as plain serde derives, with the same \
-             dependencies and profiles). CPU time is the user and system time of the build's \
+             incremental (as Cargo builds a dependency from a registry): gigs-events with \
+             --no-default-features and its version features, and the plain-derive baseline \
+             (the newest version as plain serde derives, with the same dependencies and \
+             profiles). CPU time is the user and system time of the build's \
              processes, less moved than the elapsed time by other work on the machine; peak \
              memory is the largest resident set among them (rustc compiling the crate); LLVM \
              lines are the lines of the crate's functions in LLVM IR before optimization:\n"
