@@ -28,17 +28,14 @@ pub struct EmittedFile {
     pub tokens: TokenStream,
 }
 
-/// A revision of a type: its definition and the versions that use it.
+/// A revision of a type: what tells it apart, and the versions that use it.
+/// Its file is handed on when it is recorded.
 #[derive(Debug)]
 struct Revision {
     /// The module of the version that introduced it, `v2024_08_29`.
     module: String,
-    /// The definition, compared as text to find identical ones.
-    tokens: TokenStream,
+    /// The definition as text, compared to find identical ones.
     key: String,
-    /// Whether `key` is `tokens` as text: not so for an event, compared
-    /// without its example.
-    key_is_text: bool,
     /// The features of the versions using it.
     features: Vec<String>,
 }
@@ -53,31 +50,31 @@ struct Revisions {
 }
 
 impl Revisions {
-    /// Records `tokens` as the definition of `rust_name` in `version`;
-    /// returns the module of the revision used.
-    /// Definitions with the same `key` are one revision; the first one's
-    /// tokens are kept.
+    /// Records the definition of `rust_name` in `version`, as compared by
+    /// `key`; returns the module of the revision used and, when the
+    /// definition is a new revision, that revision's file.
+    /// Definitions with the same `key` are one revision: the first one
+    /// makes the file.
     fn record(
         &mut self,
         rust_name: &str,
         key: String,
-        key_is_text: bool,
-        tokens: impl FnOnce() -> TokenStream,
+        file: impl FnOnce(&str) -> EmittedFile,
         version: &Version,
-    ) -> String {
+    ) -> (String, Option<EmittedFile>) {
         let revisions = self.by_type.entry(rust_name.to_owned()).or_default();
         if let Some(existing) = revisions.iter_mut().find(|revision| revision.key == key) {
             existing.features.push(version.feature());
-            return existing.module.clone();
+            return (existing.module.clone(), None);
         }
+        let module = version.module();
+        let file = file(&module);
         revisions.push(Revision {
-            module: version.module(),
-            tokens: tokens(),
+            module: module.clone(),
             key,
-            key_is_text,
             features: vec![version.feature()],
         });
-        version.module()
+        (module, Some(file))
     }
 
     /// The revision made by an earlier version from a definition with this
@@ -113,22 +110,12 @@ pub struct Emitted {
 
 /// Every file of the generated API, handed to `on_file` as soon as it is
 /// complete, so that rendering can start while the rest is emitted: a
-/// type's revisions once the version introducing them is done. With a file
-/// comes its tokens as text when emitting made that text already.
+/// type's revision as soon as it is recorded. With a file comes its tokens
+/// as text when emitting made that text already.
 pub fn emit(spec: &Spec, mut on_file: impl FnMut(EmittedFile, Option<String>)) -> Emitted {
     let mut revisions = Revisions::default();
     for version in &spec.versions {
-        let assigned = emit_version_types(version, &mut revisions);
-        let module = version.module();
-        for (rust_name, type_revisions) in &revisions.by_type {
-            for revision in type_revisions
-                .iter()
-                .filter(|revision| revision.module == module)
-            {
-                let text = revision.key_is_text.then(|| revision.key.clone());
-                on_file(revision_file(rust_name, revision), text);
-            }
-        }
+        let assigned = emit_version_types(version, &mut revisions, &mut on_file);
         on_file(events::version_module(version, &assigned), None);
     }
     on_file(types_mod_file(&revisions), None);
@@ -155,8 +142,13 @@ struct Definition<'a> {
     uses: Vec<String>,
 }
 
-/// Records the revision of every type of `version`; returns type → revision module.
-fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<String, String> {
+/// Records the revision of every type of `version`, handing each new
+/// revision's file to `on_file`; returns type → revision module.
+fn emit_version_types(
+    version: &Version,
+    revisions: &mut Revisions,
+    on_file: &mut impl FnMut(EmittedFile, Option<String>),
+) -> BTreeMap<String, String> {
     let definitions = definitions(version);
     let mut assigned: BTreeMap<String, String> = BTreeMap::new();
     let mut pending: Vec<&Definition<'_>> = definitions.iter().collect();
@@ -208,12 +200,17 @@ fn emit_version_types(version: &Version, revisions: &mut Revisions) -> BTreeMap<
                     (quote!(#(#uses)* #body).to_string(), Some(body))
                 }
             };
-            let tokens = || {
+            // The key is the file's text unless it was compared without
+            // the example.
+            let text = definition.compared.is_none().then(|| key.clone());
+            let file = |module: &str| {
                 let body = body.unwrap_or_else(|| (definition.emit)());
-                quote!(#(#uses)* #body)
+                revision_file(&definition.rust_name, module, quote!(#(#uses)* #body))
             };
-            let key_is_text = definition.compared.is_none();
-            let module = revisions.record(&definition.rust_name, key, key_is_text, tokens, version);
+            let (module, new_file) = revisions.record(&definition.rust_name, key, file, version);
+            if let Some(new_file) = new_file {
+                on_file(new_file, text);
+            }
             if let Some(fingerprint) = fingerprint {
                 revisions
                     .by_fingerprint
@@ -378,16 +375,12 @@ fn event_tokens(
 /// `types/<type>/<version>.rs`: one revision of a type. Which versions
 /// compile it is said once, in `types/mod.rs`, so that a new version leaves
 /// the files of the types it does not change alone.
-fn revision_file(rust_name: &str, revision: &Revision) -> EmittedFile {
-    let date = revision.module.trim_start_matches('v').replace('_', "-");
+fn revision_file(rust_name: &str, module: &str, tokens: TokenStream) -> EmittedFile {
+    let date = module.trim_start_matches('v').replace('_', "-");
     EmittedFile {
-        path: format!(
-            "types/{}/{}.rs",
-            names::module_name(rust_name),
-            revision.module
-        ),
+        path: format!("types/{}/{module}.rs", names::module_name(rust_name)),
         docs: vec![format!("`{rust_name}` as defined in API version {date}.")],
-        tokens: revision.tokens.clone(),
+        tokens,
     }
 }
 
