@@ -23,10 +23,8 @@ pub const SEEDS: [&str; 4] = [
     "subscriptionChange.deleted.json",
 ];
 
-/// An API version date the crate does not know: the day after the newest
-/// version of `spec/versions.yaml`. Derived rather than written down, so that
-/// no version a maintainer adds can turn it into a known one.
-pub fn unknown_api_version() -> String {
+/// The newest API version of `spec/versions.yaml`.
+pub fn newest_api_version() -> jiff::civil::Date {
     let path = root().join("spec/versions.yaml");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
@@ -35,7 +33,7 @@ pub fn unknown_api_version() -> String {
         &text,
     )
     .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
-    let newest = versions
+    versions
         .versions
         .iter()
         .map(|version| {
@@ -45,11 +43,18 @@ pub fn unknown_api_version() -> String {
                 .unwrap_or_else(|error| panic!("version {}: {error}", version.value))
         })
         .max()
-        .unwrap_or_else(|| panic!("{} lists no version", path.display()));
-    let next = newest
+        .unwrap_or_else(|| panic!("{} lists no version", path.display()))
+}
+
+/// An API version date the crate does not know: the day after the newest
+/// version of `spec/versions.yaml`. Derived rather than written down, so that
+/// no version a maintainer adds can turn it into a known one.
+pub fn unknown_api_version() -> String {
+    let newest = newest_api_version();
+    newest
         .tomorrow()
-        .unwrap_or_else(|error| panic!("no day after {newest}: {error}"));
-    next.to_string()
+        .unwrap_or_else(|error| panic!("no day after {newest}: {error}"))
+        .to_string()
 }
 
 /// `value` with every RFC 3339 timestamp written the way jiff writes it, so

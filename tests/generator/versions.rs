@@ -102,20 +102,11 @@ fn spec_copy(test: &str) -> gigs_events_tests::Scratch {
     gigs_events_tests::scratch_copy(test, &["spec"])
 }
 
-/// The newest version of the spec, and a date after it.
-fn newest_and_next() -> (String, String) {
-    let spec = gigs_codegen::load_and_resolve(&root().join("spec")).unwrap();
-    let newest = spec.versions.last().unwrap().date.clone();
-    let date: jiff::civil::Date = newest.parse().unwrap();
-    let next = date.checked_add(jiff::Span::new().days(30)).unwrap();
-    (newest, next.to_string())
-}
-
 #[test]
 fn new_version_adds_a_module_and_a_feature_and_no_alias() {
     let scratch = spec_copy("new-version");
     let dir = scratch.path();
-    let (_, next) = newest_and_next();
+    let next = gigs_events_tests::unknown_api_version();
     let module_name = format!("v{}", next.replace('-', "_"));
     xtask::versions::new_version(dir, &next).unwrap();
     let generated = gigs_codegen::generate(&dir.join("spec")).unwrap();
@@ -149,7 +140,7 @@ fn new_version_refuses_bad_and_out_of_order_dates() {
         bad.to_string(),
         "`2025-02-30` is not a date; write API versions as YYYY-MM-DD, such as 2025-02-20"
     );
-    let (newest, _) = newest_and_next();
+    let newest = gigs_events_tests::newest_api_version().to_string();
     let early = xtask::versions::new_version(dir, "2024-09-01").unwrap_err();
     assert_eq!(
         early.to_string(),

@@ -98,7 +98,7 @@ fn examples(version: &Version) -> TokenStream {
         .filter(|event| event.example.is_some())
         .map(|event| {
             let name = ident(&event.rust_name);
-            quote!(Event::#name(::std::boxed::Box::new(<#name as #example_trait>::example())),)
+            quote!((#name::TYPE, <#name as #example_trait>::JSON),)
         });
     let examples_doc = doc_attrs(&[format!(
         "The example of every event type of API version {date} that has one, parsed, in the order of [`Event::TYPES`]."
@@ -106,7 +106,14 @@ fn examples(version: &Version) -> TokenStream {
     quote! {
         #examples_doc
         pub fn examples() -> ::std::vec::Vec<Event> {
-            ::std::vec::Vec::from([#(#every)*])
+            [#(#every)*]
+                .into_iter()
+                .map(|(event_type, json)| {
+                    Event::from_json(json.as_bytes()).unwrap_or_else(|error| {
+                        crate::__private::unparsable_example(event_type, ::std::option::Option::Some(error))
+                    })
+                })
+                .collect()
         }
 
         #trait_docs

@@ -165,139 +165,74 @@ pub use super::types::user_updated::v2024_08_29::UserUpdated;
 pub use super::types::validity::v2024_08_29::Validity;
 /// The example of every event type of API version 2024-10-28 that has one, parsed, in the order of [`Event::TYPES`].
 pub fn examples() -> ::std::vec::Vec<Event> {
-    ::std::vec::Vec::from([
-        Event::AddonArchived(
-            ::std::boxed::Box::new(<AddonArchived as Example>::example()),
+    [
+        (AddonArchived::TYPE, <AddonArchived as Example>::JSON),
+        (AddonUpdated::TYPE, <AddonUpdated as Example>::JSON),
+        (ApiKeyCreated::TYPE, <ApiKeyCreated as Example>::JSON),
+        (ConnectSessionCreated::TYPE, <ConnectSessionCreated as Example>::JSON),
+        (ConnectSessionUpdated::TYPE, <ConnectSessionUpdated as Example>::JSON),
+        (DeviceDeleted::TYPE, <DeviceDeleted as Example>::JSON),
+        (DeviceUpdated::TYPE, <DeviceUpdated as Example>::JSON),
+        (ESimProfileDisabled::TYPE, <ESimProfileDisabled as Example>::JSON),
+        (ESimProfileEnabled::TYPE, <ESimProfileEnabled as Example>::JSON),
+        (ESimProfileUpdated::TYPE, <ESimProfileUpdated as Example>::JSON),
+        (InstallationCreated::TYPE, <InstallationCreated as Example>::JSON),
+        (InstallationUpdated::TYPE, <InstallationUpdated as Example>::JSON),
+        (PlanDeleted::TYPE, <PlanDeleted as Example>::JSON),
+        (PlanPublished::TYPE, <PlanPublished as Example>::JSON),
+        (PlanUpdated::TYPE, <PlanUpdated as Example>::JSON),
+        (PortOutCredentialsIssued::TYPE, <PortOutCredentialsIssued as Example>::JSON),
+        (PortingCanceled::TYPE, <PortingCanceled as Example>::JSON),
+        (PortingCompleted::TYPE, <PortingCompleted as Example>::JSON),
+        (PortingDeclined::TYPE, <PortingDeclined as Example>::JSON),
+        (PortingRequested::TYPE, <PortingRequested as Example>::JSON),
+        (PortingUpdated::TYPE, <PortingUpdated as Example>::JSON),
+        (ProjectDeleted::TYPE, <ProjectDeleted as Example>::JSON),
+        (ProjectUpdated::TYPE, <ProjectUpdated as Example>::JSON),
+        (SimDeleted::TYPE, <SimDeleted as Example>::JSON),
+        (SimRetired::TYPE, <SimRetired as Example>::JSON),
+        (SimUpdated::TYPE, <SimUpdated as Example>::JSON),
+        (SubscriptionActivated::TYPE, <SubscriptionActivated as Example>::JSON),
+        (SubscriptionCanceled::TYPE, <SubscriptionCanceled as Example>::JSON),
+        (SubscriptionCreated::TYPE, <SubscriptionCreated as Example>::JSON),
+        (SubscriptionEnded::TYPE, <SubscriptionEnded as Example>::JSON),
+        (SubscriptionRenewed::TYPE, <SubscriptionRenewed as Example>::JSON),
+        (SubscriptionRestored::TYPE, <SubscriptionRestored as Example>::JSON),
+        (SubscriptionRestricted::TYPE, <SubscriptionRestricted as Example>::JSON),
+        (SubscriptionResumed::TYPE, <SubscriptionResumed as Example>::JSON),
+        (SubscriptionUpdated::TYPE, <SubscriptionUpdated as Example>::JSON),
+        (
+            SubscriptionAddonActivated::TYPE,
+            <SubscriptionAddonActivated as Example>::JSON,
         ),
-        Event::AddonUpdated(
-            ::std::boxed::Box::new(<AddonUpdated as Example>::example()),
+        (SubscriptionAddonCreated::TYPE, <SubscriptionAddonCreated as Example>::JSON),
+        (SubscriptionAddonEnded::TYPE, <SubscriptionAddonEnded as Example>::JSON),
+        (SubscriptionAddonRenewed::TYPE, <SubscriptionAddonRenewed as Example>::JSON),
+        (SubscriptionChangeApplied::TYPE, <SubscriptionChangeApplied as Example>::JSON),
+        (SubscriptionChangeCreated::TYPE, <SubscriptionChangeCreated as Example>::JSON),
+        (SubscriptionChangeDeleted::TYPE, <SubscriptionChangeDeleted as Example>::JSON),
+        (
+            UsageBalanceThresholdReached::TYPE,
+            <UsageBalanceThresholdReached as Example>::JSON,
         ),
-        Event::ApiKeyCreated(
-            ::std::boxed::Box::new(<ApiKeyCreated as Example>::example()),
-        ),
-        Event::ConnectSessionCreated(
-            ::std::boxed::Box::new(<ConnectSessionCreated as Example>::example()),
-        ),
-        Event::ConnectSessionUpdated(
-            ::std::boxed::Box::new(<ConnectSessionUpdated as Example>::example()),
-        ),
-        Event::DeviceDeleted(
-            ::std::boxed::Box::new(<DeviceDeleted as Example>::example()),
-        ),
-        Event::DeviceUpdated(
-            ::std::boxed::Box::new(<DeviceUpdated as Example>::example()),
-        ),
-        Event::ESimProfileDisabled(
-            ::std::boxed::Box::new(<ESimProfileDisabled as Example>::example()),
-        ),
-        Event::ESimProfileEnabled(
-            ::std::boxed::Box::new(<ESimProfileEnabled as Example>::example()),
-        ),
-        Event::ESimProfileUpdated(
-            ::std::boxed::Box::new(<ESimProfileUpdated as Example>::example()),
-        ),
-        Event::InstallationCreated(
-            ::std::boxed::Box::new(<InstallationCreated as Example>::example()),
-        ),
-        Event::InstallationUpdated(
-            ::std::boxed::Box::new(<InstallationUpdated as Example>::example()),
-        ),
-        Event::PlanDeleted(::std::boxed::Box::new(<PlanDeleted as Example>::example())),
-        Event::PlanPublished(
-            ::std::boxed::Box::new(<PlanPublished as Example>::example()),
-        ),
-        Event::PlanUpdated(::std::boxed::Box::new(<PlanUpdated as Example>::example())),
-        Event::PortOutCredentialsIssued(
-            ::std::boxed::Box::new(<PortOutCredentialsIssued as Example>::example()),
-        ),
-        Event::PortingCanceled(
-            ::std::boxed::Box::new(<PortingCanceled as Example>::example()),
-        ),
-        Event::PortingCompleted(
-            ::std::boxed::Box::new(<PortingCompleted as Example>::example()),
-        ),
-        Event::PortingDeclined(
-            ::std::boxed::Box::new(<PortingDeclined as Example>::example()),
-        ),
-        Event::PortingRequested(
-            ::std::boxed::Box::new(<PortingRequested as Example>::example()),
-        ),
-        Event::PortingUpdated(
-            ::std::boxed::Box::new(<PortingUpdated as Example>::example()),
-        ),
-        Event::ProjectDeleted(
-            ::std::boxed::Box::new(<ProjectDeleted as Example>::example()),
-        ),
-        Event::ProjectUpdated(
-            ::std::boxed::Box::new(<ProjectUpdated as Example>::example()),
-        ),
-        Event::SimDeleted(::std::boxed::Box::new(<SimDeleted as Example>::example())),
-        Event::SimRetired(::std::boxed::Box::new(<SimRetired as Example>::example())),
-        Event::SimUpdated(::std::boxed::Box::new(<SimUpdated as Example>::example())),
-        Event::SubscriptionActivated(
-            ::std::boxed::Box::new(<SubscriptionActivated as Example>::example()),
-        ),
-        Event::SubscriptionCanceled(
-            ::std::boxed::Box::new(<SubscriptionCanceled as Example>::example()),
-        ),
-        Event::SubscriptionCreated(
-            ::std::boxed::Box::new(<SubscriptionCreated as Example>::example()),
-        ),
-        Event::SubscriptionEnded(
-            ::std::boxed::Box::new(<SubscriptionEnded as Example>::example()),
-        ),
-        Event::SubscriptionRenewed(
-            ::std::boxed::Box::new(<SubscriptionRenewed as Example>::example()),
-        ),
-        Event::SubscriptionRestored(
-            ::std::boxed::Box::new(<SubscriptionRestored as Example>::example()),
-        ),
-        Event::SubscriptionRestricted(
-            ::std::boxed::Box::new(<SubscriptionRestricted as Example>::example()),
-        ),
-        Event::SubscriptionResumed(
-            ::std::boxed::Box::new(<SubscriptionResumed as Example>::example()),
-        ),
-        Event::SubscriptionUpdated(
-            ::std::boxed::Box::new(<SubscriptionUpdated as Example>::example()),
-        ),
-        Event::SubscriptionAddonActivated(
-            ::std::boxed::Box::new(<SubscriptionAddonActivated as Example>::example()),
-        ),
-        Event::SubscriptionAddonCreated(
-            ::std::boxed::Box::new(<SubscriptionAddonCreated as Example>::example()),
-        ),
-        Event::SubscriptionAddonEnded(
-            ::std::boxed::Box::new(<SubscriptionAddonEnded as Example>::example()),
-        ),
-        Event::SubscriptionAddonRenewed(
-            ::std::boxed::Box::new(<SubscriptionAddonRenewed as Example>::example()),
-        ),
-        Event::SubscriptionChangeApplied(
-            ::std::boxed::Box::new(<SubscriptionChangeApplied as Example>::example()),
-        ),
-        Event::SubscriptionChangeCreated(
-            ::std::boxed::Box::new(<SubscriptionChangeCreated as Example>::example()),
-        ),
-        Event::SubscriptionChangeDeleted(
-            ::std::boxed::Box::new(<SubscriptionChangeDeleted as Example>::example()),
-        ),
-        Event::UsageBalanceThresholdReached(
-            ::std::boxed::Box::new(<UsageBalanceThresholdReached as Example>::example()),
-        ),
-        Event::UsageNotificationCreated(
-            ::std::boxed::Box::new(<UsageNotificationCreated as Example>::example()),
-        ),
-        Event::UsageThresholdExceeded(
-            ::std::boxed::Box::new(<UsageThresholdExceeded as Example>::example()),
-        ),
-        Event::UserAddressCreated(
-            ::std::boxed::Box::new(<UserAddressCreated as Example>::example()),
-        ),
-        Event::UserCreated(::std::boxed::Box::new(<UserCreated as Example>::example())),
-        Event::UserDeleted(::std::boxed::Box::new(<UserDeleted as Example>::example())),
-        Event::UserUpdated(::std::boxed::Box::new(<UserUpdated as Example>::example())),
-    ])
+        (UsageNotificationCreated::TYPE, <UsageNotificationCreated as Example>::JSON),
+        (UsageThresholdExceeded::TYPE, <UsageThresholdExceeded as Example>::JSON),
+        (UserAddressCreated::TYPE, <UserAddressCreated as Example>::JSON),
+        (UserCreated::TYPE, <UserCreated as Example>::JSON),
+        (UserDeleted::TYPE, <UserDeleted as Example>::JSON),
+        (UserUpdated::TYPE, <UserUpdated as Example>::JSON),
+    ]
+        .into_iter()
+        .map(|(event_type, json)| {
+            Event::from_json(json.as_bytes())
+                .unwrap_or_else(|error| {
+                    crate::__private::unparsable_example(
+                        event_type,
+                        ::std::option::Option::Some(error),
+                    )
+                })
+        })
+        .collect()
 }
 /// The example payload Gigs documents for an event type, in API version 2024-10-28.
 ///

@@ -22,17 +22,22 @@ pub use super::types::widget_previous_data::v2024_01_01::WidgetPreviousData;
 pub use super::types::widget_updated::v2024_01_01::WidgetUpdated;
 /// The example of every event type of API version 2024-01-01 that has one, parsed, in the order of [`Event::TYPES`].
 pub fn examples() -> ::std::vec::Vec<Event> {
-    ::std::vec::Vec::from([
-        Event::WidgetCreated(
-            ::std::boxed::Box::new(<WidgetCreated as Example>::example()),
-        ),
-        Event::WidgetPartAdded(
-            ::std::boxed::Box::new(<WidgetPartAdded as Example>::example()),
-        ),
-        Event::WidgetUpdated(
-            ::std::boxed::Box::new(<WidgetUpdated as Example>::example()),
-        ),
-    ])
+    [
+        (WidgetCreated::TYPE, <WidgetCreated as Example>::JSON),
+        (WidgetPartAdded::TYPE, <WidgetPartAdded as Example>::JSON),
+        (WidgetUpdated::TYPE, <WidgetUpdated as Example>::JSON),
+    ]
+        .into_iter()
+        .map(|(event_type, json)| {
+            Event::from_json(json.as_bytes())
+                .unwrap_or_else(|error| {
+                    crate::__private::unparsable_example(
+                        event_type,
+                        ::std::option::Option::Some(error),
+                    )
+                })
+        })
+        .collect()
 }
 /// The example payload Gigs documents for an event type, in API version 2024-01-01.
 ///
