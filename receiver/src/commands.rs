@@ -75,10 +75,12 @@ pub async fn serve(var: &impl Env) -> Result<u8, String> {
         |attempt| println!("{attempt}"),
     );
     println!(
-        "limits: bodies up to {} bytes within {:?}, headers within {:?}, {} connections at once",
+        "limits: bodies up to {} bytes within {:?}, headers within {:?}, answers taken within {:?}, \
+         {} connections at once",
         config.limits.body_limit,
         config.limits.body_timeout,
         config.limits.header_timeout,
+        config.limits.send_timeout,
         server::connection_cap(config.limits.max_connections)
     );
     // Printed last: whoever waits for it can send right away.

@@ -74,6 +74,10 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// `GIGS_BODY_TIMEOUT`: how long a request may take to send its body.
     pub body_timeout: Duration,
+    /// `GIGS_SEND_TIMEOUT`: how long a write to a client may wait for the
+    /// client to take any of it: a client that stops reading its answers
+    /// is closed.
+    pub send_timeout: Duration,
     /// `GIGS_MAX_CONNECTIONS`: the most connections served at once (never
     /// more than the open-file limit allows); more wait to be accepted.
     pub max_connections: usize,
@@ -90,6 +94,7 @@ impl Default for Limits {
             body_limit: 256 * 1024,
             header_timeout: Duration::from_secs(5),
             body_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(10),
             max_connections: 1024,
             shutdown_timeout: Duration::from_secs(5),
         }
@@ -185,6 +190,7 @@ impl Config {
                 Some(MAX_HEADER_TIMEOUT),
             )?,
             body_timeout: seconds(var, "GIGS_BODY_TIMEOUT", defaults.body_timeout, None)?,
+            send_timeout: seconds(var, "GIGS_SEND_TIMEOUT", defaults.send_timeout, None)?,
             max_connections: count(var, "GIGS_MAX_CONNECTIONS", defaults.max_connections)?,
             shutdown_timeout: seconds(
                 var,

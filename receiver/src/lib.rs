@@ -9,8 +9,8 @@
 //!
 //! 1. `POST /webhooks` checks the signature on the raw body
 //!    ([`gigs_events::webhook::Webhook`]); nothing is parsed yet. The
-//!    connection's headers, body size and body time are limited
-//!    ([`server`], [`config::Limits`]).
+//!    connection's headers, body size, body time and how long it may
+//!    leave its answers unread are limited ([`server`], [`config::Limits`]).
 //! 2. It reads the envelope only (the event's `id`, `type`, `version`), and
 //!    writes the body, exactly as received, to the [`inbox`] (SQLite on one
 //!    machine, PostgreSQL for several replicas), keyed by event id, many
@@ -77,4 +77,5 @@ pub mod config;
 pub mod group_commit;
 pub mod handler;
 pub mod inbox;
+pub mod send_deadline;
 pub mod server;

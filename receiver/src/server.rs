@@ -12,6 +12,9 @@
 //!   wait in the kernel's accept queue, unaccepted, until a connection
 //!   ends. They hold no file descriptor there, so the inbox's files and
 //!   database connections never run out.
+//! - A connection whose client stops taking what is written to it, for the
+//!   send timeout, is closed ([`crate::send_deadline`]), so clients that
+//!   never read their answers cannot hold the connections either.
 //! - The body's size and time are limited by the receiver itself
 //!   ([`crate::app`]), which reads it.
 
@@ -30,6 +33,7 @@ use tokio::sync::Semaphore;
 
 use crate::app::Receiver;
 use crate::config::Limits;
+use crate::send_deadline::SendDeadline;
 
 /// File descriptors kept for everything but client connections: standard
 /// streams, the listener, the runtime's own, the inbox's files or database
@@ -119,6 +123,7 @@ pub async fn serve(
             let receiver = receiver.clone();
             async move { Ok::<_, Infallible>(receiver.answer(request).await) }
         });
+        let stream = SendDeadline::new(stream, limits.send_timeout);
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // A timeout, a client gone, a malformed request: the

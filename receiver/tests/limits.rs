@@ -262,6 +262,90 @@ fn slow_headers_slow_bodies_and_large_bodies_are_cut_off() {
     assert_eq!(tokio_runtime().block_on(store.stored_events()), 1);
 }
 
+/// Connects and sends requests back to back without ever reading an
+/// answer, until the receiver stops taking them: its answers have filled
+/// the socket buffers both ways, so it waits to write, and reads no more.
+/// (On a busy machine the receiver may already have closed it by then.)
+fn never_reading_client(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let requests = "GET /webhooks HTTP/1.1\r\nhost: receiver\r\n\r\n".repeat(1000);
+    let started = Instant::now();
+    loop {
+        match stream.write_all(requests.as_bytes()) {
+            Ok(()) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    ErrorKind::WouldBlock
+                        | ErrorKind::TimedOut
+                        | ErrorKind::ConnectionReset
+                        | ErrorKind::BrokenPipe
+                ) =>
+            {
+                return stream;
+            }
+            Err(error) => panic!("sending requests: {error}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the receiver still takes requests after 60 s of answers unread"
+        );
+    }
+}
+
+/// A client that sends requests and never reads the answers leaves the
+/// receiver waiting to write to it: with no limit on that wait, such
+/// clients hold every connection the receiver serves, forever. The send
+/// timeout closes them, so a signed delivery behind them is answered.
+#[test]
+fn clients_that_never_read_their_answers_are_cut_off() {
+    let store = TestInbox::new(Backend::Sqlite, "unread").unwrap();
+    let receiver = start(
+        &store,
+        &[
+            ("GIGS_MAX_CONNECTIONS", "2"),
+            ("GIGS_HEADER_TIMEOUT", "2"),
+            ("GIGS_SEND_TIMEOUT", "3"),
+        ],
+    );
+    // Both at once, so that both hold their connection when the delivery
+    // comes.
+    let started = Instant::now();
+    let addr = receiver.addr;
+    let clients: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(move || never_reading_client(addr)))
+        .collect();
+    let mut stalled: Vec<TcpStream> = clients
+        .into_iter()
+        .map(|client| client.join().unwrap())
+        .collect();
+    println!(
+        "2 clients stopped the receiver writing after {:?}",
+        started.elapsed()
+    );
+
+    let body = with_id(PLAN_UPDATED, "evt_behind_unread_answers");
+    let (status, took) = curl_deliver(receiver.addr, "msg_behind_unread", &body);
+    assert_eq!(status, "202", "took {took:?}");
+    assert!(
+        took < Duration::from_secs(3 * TIMEOUT_SECS),
+        "acknowledged only after {took:?}"
+    );
+    println!("a signed delivery behind them: 202 after {took:?}");
+    // The server has closed them: reading finds the end of what it wrote.
+    for (i, stream) in stalled.iter_mut().enumerate() {
+        assert!(
+            closed_within(stream, Duration::from_secs(10)).is_some(),
+            "client {i} that never read is still connected"
+        );
+    }
+    let counts = tokio_runtime().block_on(store.settled());
+    assert_eq!((counts.pending, counts.handled), (0, 1));
+}
+
 /// The probe: Ctrl-C never completed while a client held a partial
 /// request. Now SIGINT and SIGTERM stop accepting, give requests in
 /// flight the shutdown timeout, and exit.

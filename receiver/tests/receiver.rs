@@ -837,6 +837,7 @@ fn config_comes_from_the_environment() {
         ("GIGS_BODY_LIMIT", "1024"),
         ("GIGS_HEADER_TIMEOUT", "2.5"),
         ("GIGS_BODY_TIMEOUT", "3"),
+        ("GIGS_SEND_TIMEOUT", "4"),
         ("GIGS_MAX_CONNECTIONS", "100"),
         ("GIGS_SHUTDOWN_TIMEOUT", "1"),
     ]))
@@ -858,6 +859,7 @@ fn config_comes_from_the_environment() {
             body_limit: 1024,
             header_timeout: Duration::from_millis(2500),
             body_timeout: Duration::from_secs(3),
+            send_timeout: Duration::from_secs(4),
             max_connections: 100,
             shutdown_timeout: Duration::from_secs(1),
         }
@@ -891,6 +893,10 @@ fn config_comes_from_the_environment() {
         (
             &[("GIGS_BODY_TIMEOUT", "soon")][..],
             "GIGS_BODY_TIMEOUT: `soon` is not a positive number of seconds",
+        ),
+        (
+            &[("GIGS_SEND_TIMEOUT", "0")][..],
+            "GIGS_SEND_TIMEOUT: `0` is not a positive number of seconds",
         ),
         (
             &[("GIGS_INBOX_RETENTION_DAYS", "1")][..],
