@@ -308,3 +308,77 @@ async fn replicas_killed_mid_run_lose_nothing_and_handle_each_event_once() {
         started.elapsed()
     );
 }
+
+/// A PostgreSQL restart or failover drops every connection a replica
+/// holds, its `LISTEN` connection among them. The replica goes on serving
+/// without a restart of its own: a delivery it cannot store meanwhile gets
+/// a `5xx`, which Gigs retries, and soon deliveries are stored and handled
+/// on new connections, and it listens again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_database_drops_are_replaced() {
+    let Some(server) = Server::start(Backend::Postgres, "dropped").await else {
+        return;
+    };
+    let (status, answer) = server
+        .deliver("msg_before", with_id(PLAN_UPDATED, "evt_before"))
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(server.store.settled().await.handled, 1);
+    let listening = "SELECT CAST(count(*) AS TEXT) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND query = 'LISTEN gigs_inbox'";
+    wait_for(&server.store, listening, 1).await;
+
+    // What a restart does to the replica's connections.
+    let dropped = server
+        .store
+        .count(
+            "SELECT CAST(count(pg_terminate_backend(pid)) AS TEXT) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await;
+    assert!(dropped >= 2, "only {dropped} connections to drop");
+
+    let mut refused = 0;
+    for event in 0..5 {
+        let body = with_id(PLAN_UPDATED, &format!("evt_after_{event}"));
+        let mut attempts = 0;
+        loop {
+            let (status, answer) = server
+                .deliver(&format!("msg_after_{event}"), body.clone())
+                .await;
+            if status == 202 {
+                break;
+            }
+            assert!(status.is_server_error(), "{status}: {answer}");
+            refused += 1;
+            attempts += 1;
+            assert!(
+                attempts < 20,
+                "event {event} still refused: {status}: {answer}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    println!(
+        "after {dropped} connections were dropped: {refused} deliveries refused, then all 202"
+    );
+    let counts = server.store.settled().await;
+    assert_eq!((counts.handled, counts.dead), (6, 0));
+    wait_for(&server.store, listening, 1).await;
+}
+
+/// Waits up to 10 s for `sql`'s count to reach `at_least`.
+async fn wait_for(store: &TestInbox, sql: &str, at_least: i64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let count = store.count(sql).await;
+        if count >= at_least {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 10 s, {count} rows (wanted {at_least}) of: {sql}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
