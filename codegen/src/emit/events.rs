@@ -166,6 +166,15 @@ pub fn event_enum(version: &Version) -> TokenStream {
     } else {
         quote!(_ => ::std::option::Option::None,)
     };
+    let json_impls = json_impls(
+        "Event",
+        serialize_arms,
+        "Unknown",
+        &[
+            "Reads the event as JSON and dispatches on its `type` like".to_owned(),
+            "[`Event::from_json`]; works with serde_json deserializers.".to_owned(),
+        ],
+    );
     let enum_doc = doc_attrs(&[
         "A Gigs webhook event: one variant per event type of the API version.".to_owned(),
         String::new(),
@@ -237,35 +246,7 @@ pub fn event_enum(version: &Version) -> TokenStream {
             }
         }
 
-        impl crate::ParseEvent for Event {
-            fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
-                Self::from_json(body)
-            }
-        }
-
-        impl ::serde::Serialize for Event {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                match self {
-                    #(#serialize_arms)*
-                    Self::Unknown(event) => ::serde::Serialize::serialize(event, serializer),
-                }
-            }
-        }
-
-        /// Reads the event as JSON and dispatches on its `type` like
-        /// [`Event::from_json`]; works with serde_json deserializers.
-        impl<'de> ::serde::Deserialize<'de> for Event {
-            fn deserialize<D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                let json: ::std::boxed::Box<::serde_json::value::RawValue> =
-                    ::serde::Deserialize::deserialize(deserializer)?;
-                Self::from_json(json.get().as_bytes()).map_err(::serde::de::Error::custom)
-            }
-        }
+        #json_impls
     }
 }
 
@@ -335,6 +316,12 @@ fn versioned_event(spec: &Spec) -> TokenStream {
         let name = variant(version);
         quote!(#[cfg(feature = #feature)] Self::#name(event) => ::serde::Serialize::serialize(event, serializer),)
     });
+    let json_impls = json_impls(
+        "VersionedEvent",
+        serialize_arms,
+        "Unsupported",
+        &["Reads the event as JSON and parses it like [`VersionedEvent::from_json`].".to_owned()],
+    );
     let version_arms = versions.iter().map(|version| {
         let feature = version.feature();
         let name = variant(version);
@@ -403,26 +390,44 @@ fn versioned_event(spec: &Spec) -> TokenStream {
             }
         }
 
-        impl crate::ParseEvent for VersionedEvent {
+        #json_impls
+    }
+}
+
+/// `ParseEvent`, `Serialize` and `Deserialize` for an event enum: each
+/// variant serializes as the event it holds, `raw_variant` (the events the
+/// enum does not type) as received; reading goes through its `from_json`,
+/// described to rustdoc by `deserialize_doc`.
+fn json_impls(
+    enum_name: &str,
+    serialize_arms: impl Iterator<Item = TokenStream>,
+    raw_variant: &str,
+    deserialize_doc: &[String],
+) -> TokenStream {
+    let enum_name = ident(enum_name);
+    let raw_variant = ident(raw_variant);
+    let deserialize_doc = doc_attrs(deserialize_doc);
+    quote! {
+        impl crate::ParseEvent for #enum_name {
             fn from_json(body: &[u8]) -> ::std::result::Result<Self, crate::Error> {
                 Self::from_json(body)
             }
         }
 
-        impl ::serde::Serialize for VersionedEvent {
+        impl ::serde::Serialize for #enum_name {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 match self {
                     #(#serialize_arms)*
-                    Self::Unsupported(event) => ::serde::Serialize::serialize(event, serializer),
+                    Self::#raw_variant(event) => ::serde::Serialize::serialize(event, serializer),
                 }
             }
         }
 
-        /// Reads the event as JSON and parses it like [`VersionedEvent::from_json`].
-        impl<'de> ::serde::Deserialize<'de> for VersionedEvent {
+        #deserialize_doc
+        impl<'de> ::serde::Deserialize<'de> for #enum_name {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {

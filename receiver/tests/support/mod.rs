@@ -6,6 +6,7 @@
 
 pub mod postgres;
 
+use std::collections::HashSet;
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -179,6 +180,29 @@ pub struct HandledRow {
     pub outcome: String,
     pub summary: String,
     pub handled_by: Option<String>,
+}
+
+/// Asserts that `handled` has one row for each of `expected`, and no other.
+pub fn assert_handled_once_each(
+    handled: &[HandledRow],
+    expected: impl IntoIterator<Item = String>,
+) {
+    let expected: HashSet<String> = expected.into_iter().collect();
+    let ids: HashSet<&str> = handled.iter().map(|row| row.event_id.as_str()).collect();
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|id| !ids.contains(id.as_str()))
+        .collect();
+    let unexpected: Vec<_> = ids.iter().filter(|id| !expected.contains(**id)).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "not handled: {missing:?}; handled, though not expected: {unexpected:?}"
+    );
+    assert_eq!(
+        handled.len(),
+        expected.len(),
+        "some event was handled twice"
+    );
 }
 
 impl TestInbox {
