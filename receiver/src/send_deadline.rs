@@ -28,8 +28,9 @@ use tokio::time::Sleep;
 pub struct SendDeadline<S> {
     stream: S,
     send_timeout: Duration,
-    /// Runs while a write waits for the client; `None` once one goes through.
-    stalled_since: Option<Pin<Box<Sleep>>>,
+    /// The send timeout, running since a write first had to wait for the
+    /// client; `None` once a write goes through.
+    stall_timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> SendDeadline<S> {
@@ -37,7 +38,7 @@ impl<S> SendDeadline<S> {
         Self {
             stream,
             send_timeout,
-            stalled_since: None,
+            stall_timer: None,
         }
     }
 
@@ -49,14 +50,14 @@ impl<S> SendDeadline<S> {
         polled: Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
         if polled.is_ready() {
-            self.stalled_since = None;
+            self.stall_timer = None;
             return polled;
         }
         let send_timeout = self.send_timeout;
-        let stall = self
-            .stalled_since
+        let timer = self
+            .stall_timer
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(send_timeout)));
-        match stall.as_mut().poll(cx) {
+        match timer.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 format!("the client took nothing written to it for {send_timeout:?}"),
